@@ -1,0 +1,4 @@
+//! Who is calling, and may they.
+
+pub mod identity;
+pub mod password;

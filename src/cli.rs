@@ -1,0 +1,43 @@
+//! The command line (contract §6). No command means `serve`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keycard",
+    version,
+    about = "keycard: user accounts, sign-in and sessions, as HTML and JSON"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve HTTP (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an admin, or promote and re-enable an existing user.
+    ///
+    /// The password of a new admin comes from KEYCARD_ADMIN_PASSWORD, or is asked for
+    /// twice at a prompt without echo. An existing user keeps their password.
+    CreateAdmin {
+        /// 3-32 characters of A-Z a-z 0-9 _ . -
+        username: String,
+    },
+    /// Print a new random 256-bit secret (for auth.jwt_secret).
+    GenSecret,
+    /// Validate the settings and print them, secrets redacted.
+    CheckConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,42 @@
+//! The cookies keycard sets, with the flags contract §4 asks for.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+
+use crate::settings::Settings;
+
+pub const ACCESS_TOKEN: &str = "access_token";
+
+/// `access_token`: HttpOnly, SameSite=Lax, Path=/, Secure per `cookie.secure`, Max-Age = lifetime.
+pub fn access_token(settings: &Settings, token: String, max_age_secs: u64) -> Cookie<'static> {
+    Cookie::build(ACCESS_TOKEN, token)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(settings.cookie.secure)
+        .max_age(Duration::seconds(
+            i64::try_from(max_age_secs).unwrap_or(i64::MAX),
+        ))
+        .finish()
+}
+
+/// `csrf_token`: readable by scripts (to copy into `X-CSRF-Token`), SameSite=Lax.
+pub fn csrf(settings: &Settings, value: String) -> Cookie<'static> {
+    Cookie::build(crate::http::csrf::COOKIE, value)
+        .http_only(false)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(settings.cookie.secure)
+        .finish()
+}
+
+/// A cookie that deletes `name` (same path and flags, Max-Age=0).
+pub fn removal(settings: &Settings, name: &'static str) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "")
+        .http_only(name == ACCESS_TOKEN)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(settings.cookie.secure)
+        .finish();
+    cookie.make_removal();
+    cookie
+}

@@ -1,0 +1,86 @@
+//! `303 See Other` responses, and the rule that a `next` target is a local path only.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Characters escaped when a path travels in the `next` query parameter.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// `303` to the sign-in form, remembering where the visitor was going.
+pub fn to_login(req: &HttpRequest) -> HttpResponse {
+    let uri = req.uri();
+    let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let next = if req.method() == actix_web::http::Method::GET && is_local_path(here) {
+        here
+    } else {
+        "/me"
+    };
+    see_other(&login_url(next))
+}
+
+pub fn login_url(next: &str) -> String {
+    format!("/login?next={}", utf8_percent_encode(next, QUERY_VALUE))
+}
+
+/// A path on this site: starts with one `/`, not `//` or `/\` (which browsers treat as
+/// another host), and has no control characters or backslashes.
+pub fn is_local_path(target: &str) -> bool {
+    target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.contains('\\')
+        && !target.chars().any(char::is_control)
+        && target.len() <= 2048
+}
+
+/// `next` when it is local, else the default.
+pub fn local_or<'a>(next: Option<&'a str>, default: &'a str) -> &'a str {
+    next.filter(|n| is_local_path(n)).unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_accepted() {
+        for good in ["/", "/me", "/users?page=2&q=a", "/users/7#x"] {
+            assert!(is_local_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "me",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/\u{0}x",
+            "/a\nb",
+            " /me",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn login_url_escapes_the_target() {
+        assert_eq!(
+            login_url("/users?q=a&page=2"),
+            "/login?next=/users%3Fq%3Da%26page%3D2"
+        );
+        assert_eq!(local_or(Some("//evil"), "/me"), "/me");
+        assert_eq!(local_or(Some("/admin"), "/me"), "/admin");
+        assert_eq!(local_or(None, "/me"), "/me");
+    }
+}

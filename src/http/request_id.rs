@@ -1,0 +1,68 @@
+//! `X-Request-Id`: keep a sane incoming id (1–64 of `A-Z a-z 0-9 - _ . : @`), otherwise
+//! mint a UUID. The id goes into the request extensions (for logs and the 500 page) and
+//! onto every response, error responses included.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpRequest};
+use tracing::Instrument;
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub fn is_sane(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
+}
+
+/// The request's id, as the middleware stored it.
+pub fn of(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
+}
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| is_sane(id))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    span.in_scope(|| {
+        tracing::info!(status = response.status().as_u16(), "handled");
+    });
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_sane;
+
+    #[test]
+    fn sane_ids_are_short_tokens_of_safe_characters() {
+        assert!(is_sane("abc-123_DEF.ghi:jk@l"));
+        assert!(is_sane(&"a".repeat(64)));
+        assert!(!is_sane(""));
+        assert!(!is_sane(&"a".repeat(65)));
+        assert!(!is_sane("has space"));
+        assert!(!is_sane("<script>"));
+        assert!(!is_sane("new\nline"));
+    }
+}

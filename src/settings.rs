@@ -1,0 +1,183 @@
+//! Typed settings (contract §5). Only types live here: layering is in
+//! `settings::load`, production refusals and the redacted view in `settings::check`.
+
+mod check;
+mod load;
+mod secret;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+
+pub use check::{RedactedSettings, SHIPPED_SECRETS, finalize, random_secret};
+pub use load::{SettingsError, load, load_from_process};
+pub use secret::Secret;
+
+/// Which `config/<env>.toml` layer applies, from `KEYCARD_ENV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppEnv {
+    #[default]
+    Development,
+    Test,
+    Production,
+}
+
+impl AppEnv {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppEnv::Development => "development",
+            AppEnv::Test => "test",
+            AppEnv::Production => "production",
+        }
+    }
+}
+
+impl TryFrom<&str> for AppEnv {
+    type Error = String;
+
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "development" | "dev" => Ok(AppEnv::Development),
+            "test" => Ok(AppEnv::Test),
+            "production" | "prod" => Ok(AppEnv::Production),
+            other => Err(format!(
+                "KEYCARD_ENV must be development, test or production, not {other:?}"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for AppEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub cookie: CookieSettings,
+    pub log: LogSettings,
+    /// Set from `KEYCARD_ENV` by the loader, never from a file.
+    #[serde(skip)]
+    pub env: AppEnv,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// The site's own origin (e.g. `https://id.example.com`) for the `Origin` check;
+    /// empty means "the request's Host".
+    pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` is believed (CIDRs).
+    pub trusted_proxies: Vec<IpNet>,
+    /// Folder served at `/static`.
+    pub static_dir: PathBuf,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
+            static_dir: PathBuf::from("static"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub url: Option<Secret>,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            pool_size: 10,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    HS256,
+    HS384,
+    HS512,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<Secret>,
+    pub jwt_previous_secrets: Vec<Secret>,
+    pub jwt_algorithm: JwtAlgorithm,
+    pub token_ttl_secs: u64,
+    pub session_max_secs: u64,
+    pub leeway_secs: u64,
+    pub bcrypt_cost: u32,
+    pub registration_open: bool,
+    pub issuer: String,
+    pub audience: String,
+    pub max_failures_per_username: u32,
+    pub max_failures_per_address: u32,
+    pub failure_window_secs: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            jwt_previous_secrets: Vec::new(),
+            jwt_algorithm: JwtAlgorithm::HS256,
+            token_ttl_secs: 3600,
+            session_max_secs: 604_800,
+            leeway_secs: 30,
+            bcrypt_cost: 12,
+            registration_open: true,
+            issuer: "keycard".into(),
+            audience: "keycard".into(),
+            max_failures_per_username: 5,
+            max_failures_per_address: 20,
+            failure_window_secs: 900,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CookieSettings {
+    /// `Secure` on every cookie; on by default in production (config/production.toml).
+    pub secure: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A tracing filter: `info`, `keycard=debug,actix_web=info`, ...
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+        }
+    }
+}

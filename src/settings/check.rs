@@ -1,0 +1,285 @@
+//! What is checked after loading: production refuses a missing, short or shipped JWT
+//! secret; development and test make a random one and warn. Also the redacted view
+//! that `keycard check-config` prints.
+
+use std::fmt;
+
+use super::{AppEnv, Secret, Settings};
+
+/// Secret values that appear anywhere in this repository (config/test.toml, docs).
+/// Production refuses them: they are public.
+pub const SHIPPED_SECRETS: &[&str] = &[
+    "test-secret-do-not-use-in-production-0123456789",
+    "change-me",
+    "changeme",
+    "secret",
+];
+
+const MIN_SECRET_BYTES: usize = 32;
+
+/// Validates cross-field rules and fills in a development secret. Returns the
+/// settings ready to use and the warnings to log.
+pub fn finalize(mut settings: Settings) -> Result<(Settings, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let production = settings.env == AppEnv::Production;
+
+    match &settings.auth.jwt_secret {
+        Some(secret) if !secret.expose().is_empty() => {
+            if production {
+                refuse_weak("auth.jwt_secret", secret)?;
+            }
+        }
+        _ if production => {
+            return Err(
+                "auth.jwt_secret is not set; production needs one (run `keycard gen-secret`)"
+                    .into(),
+            );
+        }
+        _ => {
+            settings.auth.jwt_secret = Some(Secret::new(random_secret()));
+            warnings.push(
+                "auth.jwt_secret is not set: using a random one, so tokens will not survive a restart"
+                    .into(),
+            );
+        }
+    }
+    if production {
+        for secret in &settings.auth.jwt_previous_secrets {
+            refuse_weak("auth.jwt_previous_secrets", secret)?;
+        }
+    }
+
+    let auth = &settings.auth;
+    if !(4..=31).contains(&auth.bcrypt_cost) {
+        return Err(format!(
+            "auth.bcrypt_cost must be between 4 and 31, not {}",
+            auth.bcrypt_cost
+        ));
+    }
+    if auth.token_ttl_secs < 60 {
+        return Err("auth.token_ttl_secs must be at least 60".into());
+    }
+    if auth.session_max_secs < auth.token_ttl_secs {
+        return Err("auth.session_max_secs must be at least auth.token_ttl_secs".into());
+    }
+    if auth.leeway_secs > 300 {
+        return Err("auth.leeway_secs must be at most 300".into());
+    }
+    if auth.issuer.is_empty() || auth.audience.is_empty() {
+        return Err("auth.issuer and auth.audience must not be empty".into());
+    }
+    if auth.max_failures_per_username == 0
+        || auth.max_failures_per_address == 0
+        || auth.failure_window_secs == 0
+    {
+        return Err("auth.max_failures_per_username, auth.max_failures_per_address and auth.failure_window_secs must be positive".into());
+    }
+    if settings.database.pool_size == 0 {
+        return Err("database.pool_size must be at least 1".into());
+    }
+    if settings.database.connect_timeout_secs == 0 {
+        return Err("database.connect_timeout_secs must be at least 1".into());
+    }
+    if !settings.server.public_url.is_empty() {
+        settings.server.public_url = origin_of(&settings.server.public_url)
+            .ok_or("server.public_url must look like https://host[:port]")?;
+    }
+    if tracing_subscriber::EnvFilter::try_new(&settings.log.level).is_err() {
+        return Err(format!(
+            "log.level {:?} is not a valid filter",
+            settings.log.level
+        ));
+    }
+    Ok((settings, warnings))
+}
+
+fn refuse_weak(key: &str, secret: &Secret) -> Result<(), String> {
+    let value = secret.expose();
+    if value.len() < MIN_SECRET_BYTES {
+        return Err(format!("{key} is shorter than {MIN_SECRET_BYTES} bytes"));
+    }
+    if SHIPPED_SECRETS.contains(&value) {
+        return Err(format!(
+            "{key} is a value shipped in the keycard repository; make a new one with `keycard gen-secret`"
+        ));
+    }
+    Ok(())
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, without path: the form an `Origin` header has.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// 256 random bits, URL-safe base64: what `keycard gen-secret` prints.
+pub fn random_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    crate::random::fill(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The settings as `check-config` prints them: every key, secrets as `[redacted]`.
+pub struct RedactedSettings<'a>(pub &'a Settings);
+
+impl fmt::Display for RedactedSettings<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        let secret = |value: &Option<Secret>| match value {
+            Some(_) => "[redacted]",
+            None => "(not set)",
+        };
+        let proxies: Vec<String> = s
+            .server
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        writeln!(f, "env = {:?}", s.env.as_str())?;
+        writeln!(f, "[server]")?;
+        writeln!(f, "host = {:?}", s.server.host)?;
+        writeln!(f, "port = {}", s.server.port)?;
+        writeln!(f, "workers = {}", s.server.workers)?;
+        writeln!(f, "public_url = {:?}", s.server.public_url)?;
+        writeln!(f, "trusted_proxies = {proxies:?}")?;
+        writeln!(
+            f,
+            "static_dir = {:?}",
+            s.server.static_dir.display().to_string()
+        )?;
+        writeln!(f, "[database]")?;
+        writeln!(f, "url = {}", secret(&s.database.url))?;
+        writeln!(f, "pool_size = {}", s.database.pool_size)?;
+        writeln!(
+            f,
+            "connect_timeout_secs = {}",
+            s.database.connect_timeout_secs
+        )?;
+        let a = &s.auth;
+        writeln!(f, "[auth]")?;
+        writeln!(f, "jwt_secret = {}", secret(&a.jwt_secret))?;
+        writeln!(
+            f,
+            "jwt_previous_secrets = [redacted] ({} set)",
+            a.jwt_previous_secrets.len()
+        )?;
+        writeln!(f, "jwt_algorithm = {:?}", format!("{:?}", a.jwt_algorithm))?;
+        writeln!(f, "token_ttl_secs = {}", a.token_ttl_secs)?;
+        writeln!(f, "session_max_secs = {}", a.session_max_secs)?;
+        writeln!(f, "leeway_secs = {}", a.leeway_secs)?;
+        writeln!(f, "bcrypt_cost = {}", a.bcrypt_cost)?;
+        writeln!(f, "registration_open = {}", a.registration_open)?;
+        writeln!(f, "issuer = {:?}", a.issuer)?;
+        writeln!(f, "audience = {:?}", a.audience)?;
+        writeln!(
+            f,
+            "max_failures_per_username = {}",
+            a.max_failures_per_username
+        )?;
+        writeln!(
+            f,
+            "max_failures_per_address = {}",
+            a.max_failures_per_address
+        )?;
+        writeln!(f, "failure_window_secs = {}", a.failure_window_secs)?;
+        writeln!(f, "[cookie]")?;
+        writeln!(f, "secure = {}", s.cookie.secure)?;
+        writeln!(f, "[log]")?;
+        write!(f, "level = {:?}", s.log.level)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production(secret: Option<&str>) -> Settings {
+        let mut s = Settings {
+            env: AppEnv::Production,
+            ..Default::default()
+        };
+        s.auth.jwt_secret = secret.map(Secret::new);
+        s
+    }
+
+    #[test]
+    fn production_refuses_a_missing_secret() {
+        let err = finalize(production(None)).unwrap_err();
+        assert!(err.contains("auth.jwt_secret"));
+    }
+
+    #[test]
+    fn production_refuses_a_short_secret_without_printing_it() {
+        let err = finalize(production(Some("short-but-secret"))).unwrap_err();
+        assert!(err.contains("auth.jwt_secret") && err.contains("32"));
+        assert!(!err.contains("short-but-secret"));
+    }
+
+    #[test]
+    fn production_refuses_every_shipped_secret() {
+        for shipped in SHIPPED_SECRETS {
+            let err = finalize(production(Some(shipped))).unwrap_err();
+            assert!(err.contains("auth.jwt_secret"), "{shipped}: {err}");
+        }
+    }
+
+    #[test]
+    fn production_accepts_a_long_fresh_secret() {
+        let (s, warnings) = finalize(production(Some(&random_secret()))).unwrap();
+        assert!(warnings.is_empty());
+        assert!(s.auth.jwt_secret.is_some());
+    }
+
+    #[test]
+    fn development_makes_a_random_secret_and_warns() {
+        let (a, warnings) = finalize(Settings::default()).unwrap();
+        let (b, _) = finalize(Settings::default()).unwrap();
+        assert_eq!(warnings.len(), 1);
+        let (a, b) = (a.auth.jwt_secret.unwrap(), b.auth.jwt_secret.unwrap());
+        assert!(a.expose().len() >= 32);
+        assert_ne!(a.expose(), b.expose());
+    }
+
+    #[test]
+    fn the_test_config_secret_is_listed_as_shipped() {
+        let text = include_str!("../../config/test.toml");
+        assert!(SHIPPED_SECRETS.iter().any(|s| text.contains(s)));
+    }
+
+    #[test]
+    fn public_url_is_reduced_to_its_origin() {
+        assert_eq!(
+            origin_of("https://ID.example.com/path?x").as_deref(),
+            Some("https://id.example.com")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("ftp://x"), None);
+        assert_eq!(origin_of("example.com"), None);
+    }
+
+    #[test]
+    fn the_redacted_view_hides_every_secret() {
+        let mut s = Settings::default();
+        s.auth.jwt_secret = Some(Secret::new("jwt-secret-value"));
+        s.auth.jwt_previous_secrets = vec![Secret::new("old-secret-value")];
+        s.database.url = Some(Secret::new("postgres://u:db-password@h/d"));
+        let text = RedactedSettings(&s).to_string();
+        for hidden in ["jwt-secret-value", "old-secret-value", "db-password"] {
+            assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+        }
+        assert!(text.contains("jwt_secret = [redacted]"));
+        assert!(text.contains("port = 8080"));
+    }
+}

@@ -1,0 +1,4 @@
+//! What leaves the server: JSON shapes and askama pages.
+
+pub mod json;
+pub mod pages;
