@@ -1,0 +1,112 @@
+//! `/healthz` never touches the database; `/readyz` follows it down and back up.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::helpers::{
+    assert_problem, fresh_database, spawn_app, spawn_with_settings, test_settings,
+};
+
+#[tokio::test]
+async fn healthz_is_ok_and_readyz_checks_the_database() {
+    let app = spawn_app().await;
+    let health: serde_json::Value = app.get_json("/healthz").await.json().await.unwrap();
+    assert_eq!(health, serde_json::json!({"status": "ok"}));
+    let ready = app.get_json("/readyz").await;
+    assert_eq!(ready.status().as_u16(), 200);
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(ready, serde_json::json!({"status": "ok", "database": "ok"}));
+}
+
+#[tokio::test]
+async fn with_the_database_unreachable_healthz_is_ok_and_readyz_is_503_within_the_timeout() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_with_settings(test_settings(&format!(
+        "postgres://postgres@127.0.0.1:{port}/none"
+    )))
+    .await;
+    assert_eq!(app.get_json("/healthz").await.status().as_u16(), 200);
+    let started = Instant::now();
+    let response = app.get_json("/readyz").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(app.settings.database.connect_timeout_secs + 2)
+    );
+    assert_eq!(response.headers()["retry-after"], "5");
+    assert_problem(response, 503).await;
+}
+
+#[tokio::test]
+async fn readyz_recovers_when_the_database_comes_back_without_a_restart() {
+    let database_url = fresh_database().await;
+    let (server, name) = database_url.rsplit_once('/').unwrap();
+    let upstream = server.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
+    let proxy = Proxy::start(upstream).await;
+    let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
+    let app = spawn_with_settings(test_settings(&via_proxy)).await;
+
+    assert_eq!(app.get_json("/readyz").await.status().as_u16(), 200);
+    proxy.stop().await;
+    assert_problem(app.get_json("/readyz").await, 503).await;
+    assert_problem(app.get_json("/readyz").await, 503).await;
+    proxy.resume().await;
+    assert_eq!(app.get_json("/readyz").await.status().as_u16(), 200);
+}
+
+/// A TCP proxy to PostgreSQL that can be cut (every connection dropped, port closed)
+/// and resumed on the same port: the database "stops" and "starts" for one app only.
+struct Proxy {
+    port: u16,
+    upstream: u16,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let proxy = Proxy {
+            port,
+            upstream,
+            tasks: Arc::default(),
+        };
+        proxy.serve(listener).await;
+        proxy
+    }
+
+    async fn serve(&self, listener: TcpListener) {
+        let tasks = self.tasks.clone();
+        let upstream = self.upstream;
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let tasks_inner = tasks.clone();
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                tasks_inner.lock().await.push(pipe);
+            }
+        });
+        self.tasks.lock().await.push(accept);
+    }
+
+    async fn stop(&self) {
+        for task in self.tasks.lock().await.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    async fn resume(&self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.serve(listener).await;
+    }
+}

@@ -1,0 +1,11 @@
+//! Black-box tests: the real app over real HTTP against a real PostgreSQL
+//! (`KEYCARD_TEST_DATABASE_URL`, set by scripts/test). One binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod cli;
+mod errors;
+mod health;
+mod negotiation;
+mod static_files;
