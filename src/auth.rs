@@ -1,4 +1,9 @@
-//! Who is calling, and may they.
+//! Who is calling, and may they: tokens, sessions, guards, passwords, sign-in limits.
 
+pub mod authenticate;
+pub mod extract;
 pub mod identity;
+pub mod jwt;
 pub mod password;
+pub mod throttle;
+pub mod tokens;

@@ -2,3 +2,25 @@
 
 pub mod health;
 pub mod home;
+pub mod register;
+pub mod session;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+use crate::accounts::Client;
+use crate::http::client_addr::client_address;
+use crate::state::AppState;
+
+/// The caller's address and `User-Agent`, for limits and the session list.
+pub fn client_of(req: &HttpRequest, state: &AppState) -> Client {
+    Client {
+        address: client_address(req, &state.settings.server.trusted_proxies),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+    }
+}

@@ -1,6 +1,7 @@
 //! HTTP mechanics shared by every handler: negotiation, errors, request ids, bodies,
 //! CSRF, cookies, redirects and response headers.
 
+pub mod client_addr;
 pub mod cookies;
 pub mod csrf;
 pub mod format;

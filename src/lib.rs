@@ -1,6 +1,7 @@
 //! keycard: user accounts over HTTP. Browsers get HTML, programs get JSON, from the
 //! same URLs (see CONTRACT.md in the project's shared folder and the README).
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod cli;

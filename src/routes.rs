@@ -7,7 +7,7 @@ use actix_files::Files;
 use actix_web::web;
 
 use crate::error::AppError;
-use crate::handlers::{health, home};
+use crate::handlers::{health, home, register, session};
 use crate::http::input::BODY_LIMIT;
 
 pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
@@ -20,6 +20,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     cfg.service(web::resource("/").route(web::get().to(home::show)))
         .service(web::resource("/healthz").route(web::get().to(health::live)))
         .service(web::resource("/readyz").route(web::get().to(health::ready)));
+
+    // Accounts and sign-in
+    cfg.service(web::resource("/register").route(web::get().to(register::form)))
+        .service(web::resource("/users").route(web::post().to(register::create)))
+        .service(
+            web::resource("/login")
+                .route(web::get().to(session::form))
+                .route(web::post().to(session::login)),
+        )
+        .service(web::resource("/logout").route(web::post().to(session::logout)))
+        .service(web::resource("/refresh").route(web::post().to(session::refresh)));
 
     // Static files: no listing, no hidden files, ETag and Last-Modified (actix-files defaults).
     cfg.service(

@@ -10,6 +10,7 @@ use actix_web::{HttpServer, web};
 use sha2::{Digest, Sha256};
 
 use crate::app::create_app;
+use crate::auth::jwt::Keys;
 use crate::db;
 use crate::http::csrf::CsrfKey;
 use crate::settings::Settings;
@@ -70,11 +71,15 @@ pub fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("auth.jwt_secret is not set"))?;
     let csrf = CsrfKey::derive(secret.expose().as_bytes());
+    let keys = Keys::new(&settings.auth, secret.expose().as_bytes());
+    let dummy_hash = crate::auth::password::dummy_hash(settings.auth.bcrypt_cost)?;
     let asset_version = asset_version(&settings.server.static_dir.join("style.css"));
     Ok(AppState {
         settings: Arc::new(settings),
         pool,
         csrf,
+        keys,
+        dummy_hash,
         asset_version,
     })
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::jwt::Keys;
 use crate::db::DbPool;
 use crate::http::csrf::CsrfKey;
 use crate::settings::Settings;
@@ -10,6 +11,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub pool: DbPool,
     pub csrf: CsrfKey,
+    pub keys: Keys,
+    /// A bcrypt hash of a random password at the configured cost, verified against
+    /// for unknown usernames so that they cost the same time as wrong passwords.
+    pub dummy_hash: String,
     /// Short content hash of the stylesheet, for cache-busting asset URLs.
     pub asset_version: String,
 }

@@ -7,3 +7,36 @@ use crate::domain::NewPassword;
 pub fn hash(password: &NewPassword, cost: u32) -> anyhow::Result<String> {
     Ok(bcrypt::non_truncating_hash(password.expose(), cost)?)
 }
+
+/// A hash of a password nobody knows, at the configured cost: unknown usernames are
+/// verified against it so that they take as long as wrong passwords.
+pub fn dummy_hash(cost: u32) -> anyhow::Result<String> {
+    Ok(bcrypt::non_truncating_hash(crate::random::token(24), cost)?)
+}
+
+/// Whether `password` matches `hash`. Anything unverifiable (over 72 bytes, a broken
+/// hash) is simply no match.
+pub fn verify(password: &str, hash: &str) -> bool {
+    bcrypt::non_truncating_verify(password, hash).unwrap_or(false)
+}
+
+/// The cost a stored hash was made with, to re-hash at the next sign-in when it differs.
+pub fn cost_of(hash: &str) -> Option<u32> {
+    hash.split('$').nth(2)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_then_verify_and_read_the_cost() {
+        let password = NewPassword::parse("k3y-card!", "alice").unwrap();
+        let hashed = hash(&password, 4).unwrap();
+        assert!(verify("k3y-card!", &hashed));
+        assert!(!verify("k3y-card?", &hashed));
+        assert!(!verify(&"x".repeat(73), &hashed));
+        assert!(!verify("k3y-card!", "not a hash"));
+        assert_eq!(cost_of(&hashed), Some(4));
+    }
+}

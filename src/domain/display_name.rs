@@ -22,6 +22,10 @@ impl DisplayName {
         Ok(Some(DisplayName(trimmed.to_string())))
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }

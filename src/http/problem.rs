@@ -38,6 +38,16 @@ impl FieldErrors {
         self.0.contains_key(field)
     }
 
+    /// The first of `fields` (in form order) that has an error: where focus goes.
+    pub fn first_of<'a>(&self, fields: &[&'a str]) -> &'a str {
+        fields.iter().find(|f| self.has(f)).copied().unwrap_or("")
+    }
+
+    /// A field name as people read it: `display_name` → `display name`.
+    pub fn label(&self, field: &str) -> String {
+        field.replace('_', " ")
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
         self.0.iter()
     }

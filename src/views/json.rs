@@ -49,3 +49,13 @@ pub struct Status {
 pub fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
+
+/// The answer to a JSON sign-in, `/refresh` and `/me/password`.
+#[derive(Debug, Serialize)]
+pub struct TokenJson {
+    pub token: String,
+    pub token_type: &'static str,
+    #[serde(serialize_with = "rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    pub user: UserJson,
+}

@@ -77,3 +77,27 @@ pub struct ErrorPage {
     pub errors: FieldErrors,
     pub request_id: Option<String>,
 }
+
+/// What the visitor typed into the sign-up form (never the password).
+#[derive(Debug, Clone, Default)]
+pub struct RegisterValues {
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub layout: Layout,
+    pub values: RegisterValues,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}

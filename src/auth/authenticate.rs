@@ -1,0 +1,161 @@
+//! Middleware: who is calling. Reads `Authorization: Bearer` first, then the
+//! `access_token` cookie; verifies the token; loads user, session and denylist state in
+//! one indexed query; and puts an `Identity` in the request extensions. A bad, expired
+//! or revoked token, or one for a disabled or deleted user, is *no token*: the request
+//! goes on anonymously and a cookie carrying it is cleared. Never a 500.
+//!
+//! On the way out, a cookie token past half its lifetime is replaced by a fresh one in
+//! the same session (sliding renewal, capped by `auth.session_max_secs`); the replaced
+//! token stays valid until its own `exp`.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+use chrono::Utc;
+
+use crate::auth::identity::{Identity, TokenSource};
+use crate::auth::tokens;
+use crate::db::{self, sessions};
+use crate::error::AppError;
+use crate::http::cookies;
+use crate::http::csrf::sets_cookie;
+use crate::http::negotiation::is_static;
+use crate::state::AppState;
+
+/// A session's "last used" is written at most this often (to the minute is enough).
+const TOUCH_EVERY_SECS: i64 = 60;
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let Some((token, source)) = (!is_static(req.path()))
+        .then(|| bearer_or_cookie(&req))
+        .flatten()
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+
+    let identity = match identify(&state, &token, source).await {
+        Ok(identity) => identity,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    let Some(identity) = identity else {
+        let mut response = next.call(req).await?.map_into_boxed_body();
+        if source == TokenSource::Cookie && !sets_cookie(&response, cookies::ACCESS_TOKEN) {
+            append_cookie(
+                &mut response,
+                &cookies::removal(&state.settings, cookies::ACCESS_TOKEN),
+            );
+        }
+        return Ok(response);
+    };
+
+    touch_if_stale(&state, &identity);
+    req.extensions_mut().insert(identity.clone());
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if source == TokenSource::Cookie {
+        renew_if_due(&state, &identity, &mut response);
+    }
+    Ok(response)
+}
+
+fn bearer_or_cookie(req: &ServiceRequest) -> Option<(String, TokenSource)> {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    if let Some(token) = bearer {
+        return Some((token, TokenSource::Bearer));
+    }
+    req.cookie(cookies::ACCESS_TOKEN)
+        .map(|c| (c.value().to_string(), TokenSource::Cookie))
+        .filter(|(token, _)| !token.is_empty())
+}
+
+/// `Ok(None)` for any token that does not identify an enabled user in a live session;
+/// `Err` only when the database cannot say (503).
+async fn identify(
+    state: &web::Data<AppState>,
+    token: &str,
+    source: TokenSource,
+) -> Result<Option<Identity>, AppError> {
+    let claims = match state.keys.verify(token) {
+        Ok(claims) => claims,
+        Err(reason) => {
+            tracing::debug!(%reason, "token refused");
+            return Ok(None);
+        }
+    };
+    let Some(user_id) = claims.user_id() else {
+        return Ok(None);
+    };
+    let (sid, jti) = (claims.sid, claims.jti);
+    let found = db::blocking(&state.pool, move |conn| {
+        Ok(sessions::lookup(conn, user_id, sid, jti)?)
+    })
+    .await?;
+    let Some((user, session, denied)) = found else {
+        return Ok(None);
+    };
+    let session_end = session.created_at.timestamp()
+        + i64::try_from(state.settings.auth.session_max_secs).unwrap_or(i64::MAX / 4);
+    let live = !denied
+        && !user.disabled
+        && session.generation == claims.generation
+        && Utc::now().timestamp() < session_end;
+    Ok(live.then_some(Identity {
+        user,
+        session,
+        claims,
+        source,
+    }))
+}
+
+/// Keeps "last used" current to the minute without a write on every request: the write
+/// runs in the background and the request does not wait for it.
+fn touch_if_stale(state: &web::Data<AppState>, identity: &Identity) {
+    if (Utc::now() - identity.session.last_used_at).num_seconds() < TOUCH_EVERY_SECS {
+        return;
+    }
+    let (pool, sid) = (state.pool.clone(), identity.session.id);
+    actix_web::rt::spawn(async move {
+        if let Err(error) = db::blocking(&pool, move |conn| Ok(sessions::touch(conn, sid)?)).await {
+            tracing::warn!(%error, "could not record session use");
+        }
+    });
+}
+
+fn renew_if_due(state: &AppState, identity: &Identity, response: &mut ServiceResponse<BoxBody>) {
+    let claims = &identity.claims;
+    let half_life = claims.iat + claims.lifetime_secs() / 2;
+    // A handler that signed out, refreshed or changed the password set its own cookie.
+    if Utc::now().timestamp() < half_life || sets_cookie(response, cookies::ACCESS_TOKEN) {
+        return;
+    }
+    match tokens::issue(state, &identity.user, &identity.session) {
+        Ok(Some(fresh)) if fresh.claims.exp > claims.exp => {
+            let max_age = u64::try_from(fresh.claims.lifetime_secs()).unwrap_or(0);
+            append_cookie(
+                response,
+                &cookies::access_token(&state.settings, fresh.token, max_age),
+            );
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "sliding renewal failed"),
+    }
+}
+
+fn append_cookie(response: &mut ServiceResponse<BoxBody>, cookie: &actix_web::cookie::Cookie<'_>) {
+    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}

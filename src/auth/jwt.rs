@@ -1,0 +1,312 @@
+//! Tokens (contract §4): JWTs signed with the configured HMAC algorithm (HS256 by
+//! default). The header names the key (`kid`) so that `auth.jwt_previous_secrets` still
+//! verify after a rotation; a secret removed from both lists signs its holders out.
+//! Verification accepts only the configured algorithm, a known `kid`, our `iss` and
+//! `aud`, and an unexpired, already-valid token (within `auth.leeway_secs`).
+
+use chrono::{DateTime, TimeZone, Utc};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::settings::{AuthSettings, JwtAlgorithm};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// The user id, as a string.
+    pub sub: String,
+    pub role: String,
+    pub jti: Uuid,
+    /// The session this token belongs to.
+    pub sid: Uuid,
+    /// The session generation it was issued in (a password change moves it on).
+    #[serde(rename = "gen")]
+    pub generation: i32,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+impl Claims {
+    pub fn user_id(&self) -> Option<i64> {
+        self.sub.parse().ok()
+    }
+
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        Utc.timestamp_opt(self.exp, 0)
+            .single()
+            .unwrap_or_else(Utc::now)
+    }
+
+    pub fn lifetime_secs(&self) -> i64 {
+        self.exp - self.iat
+    }
+}
+
+/// Why a token was refused. Every variant means "no token" to the caller; the variant
+/// only helps tests and debug logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("malformed token")]
+    Malformed,
+    #[error("algorithm not accepted")]
+    Algorithm,
+    #[error("unknown key id")]
+    UnknownKey,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+}
+
+struct Key {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl Key {
+    fn new(secret: &[u8]) -> Key {
+        Key {
+            kid: key_id(secret),
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+}
+
+/// The signing key and the keys that still verify, built once at startup.
+pub struct Keys {
+    algorithm: Algorithm,
+    current: Key,
+    previous: Vec<Key>,
+    validation: Validation,
+}
+
+impl Keys {
+    pub fn new(settings: &AuthSettings, secret: &[u8]) -> Keys {
+        let algorithm = match settings.jwt_algorithm {
+            JwtAlgorithm::HS256 => Algorithm::HS256,
+            JwtAlgorithm::HS384 => Algorithm::HS384,
+            JwtAlgorithm::HS512 => Algorithm::HS512,
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.leeway = settings.leeway_secs;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        Keys {
+            algorithm,
+            current: Key::new(secret),
+            previous: settings
+                .jwt_previous_secrets
+                .iter()
+                .map(|s| Key::new(s.expose().as_bytes()))
+                .collect(),
+            validation,
+        }
+    }
+
+    pub fn issue(&self, claims: &Claims) -> anyhow::Result<String> {
+        let mut header = Header::new(self.algorithm);
+        header.kid = Some(self.current.kid.clone());
+        Ok(encode(&header, claims, &self.current.encoding)?)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != self.algorithm {
+            return Err(TokenError::Algorithm);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|key| key.kid == kid)
+            .ok_or(TokenError::UnknownKey)?;
+        decode::<Claims>(token, &key.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| TokenError::Invalid(e.to_string()))
+    }
+}
+
+/// A public name for a secret: 8 bytes of HMAC-SHA256(secret, label), hex. It tells
+/// keys apart without telling anything about them.
+pub fn key_id(secret: &[u8]) -> String {
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(b"keycard key id v1");
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+    use crate::settings::Secret;
+
+    fn settings() -> AuthSettings {
+        AuthSettings::default()
+    }
+
+    fn claims(now: i64) -> Claims {
+        Claims {
+            sub: "7".into(),
+            role: "user".into(),
+            jti: Uuid::new_v4(),
+            sid: Uuid::new_v4(),
+            generation: 0,
+            iat: now,
+            nbf: now,
+            exp: now + 3600,
+            iss: "keycard".into(),
+            aud: "keycard".into(),
+        }
+    }
+
+    fn now() -> i64 {
+        Utc::now().timestamp()
+    }
+
+    /// Re-signs `claims` with `header` using `secret`, as an attacker would.
+    fn forge(header: &serde_json::Value, claims: &Claims, secret: &[u8]) -> String {
+        let head = URL_SAFE_NO_PAD.encode(header.to_string());
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_string(claims).unwrap());
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap();
+        mac.update(format!("{head}.{body}").as_bytes());
+        let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{head}.{body}.{sig}")
+    }
+
+    #[test]
+    fn an_issued_token_verifies_and_names_its_key() {
+        let keys = Keys::new(&settings(), b"current-secret");
+        let c = claims(now());
+        let token = keys.issue(&c).unwrap();
+        assert_eq!(keys.verify(&token).unwrap(), c);
+        let header = decode_header(&token).unwrap();
+        assert_eq!(header.alg, Algorithm::HS256);
+        assert_eq!(
+            header.kid.as_deref(),
+            Some(key_id(b"current-secret").as_str())
+        );
+        assert_eq!(header.typ.as_deref(), Some("JWT"));
+    }
+
+    #[test]
+    fn previous_secrets_still_verify_and_removed_ones_do_not() {
+        let old = Keys::new(&settings(), b"old-secret");
+        let token = old.issue(&claims(now())).unwrap();
+        let mut rotated = settings();
+        rotated.jwt_previous_secrets = vec![Secret::new("old-secret")];
+        assert!(Keys::new(&rotated, b"new-secret").verify(&token).is_ok());
+        assert_eq!(
+            Keys::new(&settings(), b"new-secret").verify(&token),
+            Err(TokenError::UnknownKey)
+        );
+    }
+
+    #[test]
+    fn forged_variants_are_all_refused() {
+        let secret = b"current-secret";
+        let keys = Keys::new(&settings(), secret);
+        let kid = key_id(secret);
+        let c = claims(now());
+        let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": kid});
+        assert!(
+            keys.verify(&forge(&hs256, &c, secret)).is_ok(),
+            "the forger itself works"
+        );
+
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD
+                .encode(serde_json::json!({"alg": "none", "typ": "JWT", "kid": kid}).to_string()),
+            URL_SAFE_NO_PAD.encode(serde_json::to_string(&c).unwrap())
+        );
+        assert!(keys.verify(&none).is_err(), "alg none");
+        let hs512 = serde_json::json!({"alg": "HS512", "typ": "JWT", "kid": kid});
+        assert_eq!(
+            keys.verify(&forge(&hs512, &c, secret)),
+            Err(TokenError::Algorithm)
+        );
+        let rs256 = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": kid});
+        assert_eq!(
+            keys.verify(&forge(&rs256, &c, secret)),
+            Err(TokenError::Algorithm)
+        );
+        let no_kid = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+        assert_eq!(
+            keys.verify(&forge(&no_kid, &c, secret)),
+            Err(TokenError::UnknownKey)
+        );
+        let other_kid =
+            serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": "0011223344556677"});
+        assert_eq!(
+            keys.verify(&forge(&other_kid, &c, secret)),
+            Err(TokenError::UnknownKey)
+        );
+        assert!(
+            keys.verify(&forge(&hs256, &c, b"wrong-secret")).is_err(),
+            "bad signature"
+        );
+
+        let mut wrong_iss = c.clone();
+        wrong_iss.iss = "someone-else".into();
+        assert!(
+            keys.verify(&forge(&hs256, &wrong_iss, secret)).is_err(),
+            "iss"
+        );
+        let mut wrong_aud = c.clone();
+        wrong_aud.aud = "another-service".into();
+        assert!(
+            keys.verify(&forge(&hs256, &wrong_aud, secret)).is_err(),
+            "aud"
+        );
+        let mut expired = c.clone();
+        expired.exp = now() - 31;
+        assert!(
+            keys.verify(&forge(&hs256, &expired, secret)).is_err(),
+            "expired"
+        );
+        let mut early = c.clone();
+        early.nbf = now() + 31;
+        assert!(
+            keys.verify(&forge(&hs256, &early, secret)).is_err(),
+            "not yet valid"
+        );
+        assert!(keys.verify("not.a.token").is_err());
+        assert!(keys.verify("").is_err());
+    }
+
+    #[test]
+    fn the_leeway_tolerates_small_clock_skew_only() {
+        let secret = b"current-secret";
+        let keys = Keys::new(&settings(), secret);
+        let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": key_id(secret)});
+        let mut just_expired = claims(now());
+        just_expired.exp = now() - 10;
+        assert!(keys.verify(&forge(&hs256, &just_expired, secret)).is_ok());
+        let mut strict = settings();
+        strict.leeway_secs = 0;
+        let strict = Keys::new(&strict, secret);
+        assert!(
+            strict
+                .verify(&forge(&hs256, &just_expired, secret))
+                .is_err()
+        );
+    }
+}
