@@ -233,3 +233,166 @@ pub async fn assert_problem(response: Response, status: u16) -> serde_json::Valu
     );
     body
 }
+
+/// A username nobody else in this database has.
+pub fn unique_username() -> String {
+    format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+pub const PASSWORD: &str = "k3ycard-correct-horse";
+
+impl TestApp {
+    /// Signs up through JSON; returns the user.
+    pub async fn create_user(&self, username: &str) -> serde_json::Value {
+        let response = self
+            .client
+            .post(self.url("/users"))
+            .header("Accept", "application/json")
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201, "sign-up of {username}");
+        response.json().await.unwrap()
+    }
+
+    /// A fresh user and a Bearer token for them (the JSON login answer).
+    pub async fn user_with_token(&self) -> (serde_json::Value, String) {
+        let username = unique_username();
+        let user = self.create_user(&username).await;
+        let token = self.login_token(&username, PASSWORD).await;
+        (user, token)
+    }
+
+    /// JSON sign-in from a client without cookies; returns the token.
+    pub async fn login_token(&self, username: &str, password: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(self.url("/login"))
+            .header("Accept", "application/json")
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "sign-in of {username}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Signs this app's browser-like client in through the HTML form.
+    pub async fn browser_login(&self, username: &str, password: &str) -> Response {
+        let csrf = self.csrf_token().await;
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await
+    }
+
+    /// Who `GET /` says is signed in with this token (`None` when nobody).
+    pub async fn whoami_bearer(&self, token: &str) -> Option<String> {
+        let response = reqwest::Client::new()
+            .get(self.url("/"))
+            .header("Accept", "application/json")
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["user"]["username"].as_str().map(str::to_string)
+    }
+
+    /// Who `GET /` says is signed in with this client's cookies.
+    pub async fn whoami(&self) -> Option<String> {
+        let body: serde_json::Value = self.get_json("/").await.json().await.unwrap();
+        body["user"]["username"].as_str().map(str::to_string)
+    }
+
+    /// A second browser on the same app, with its own cookie jar.
+    pub fn another_browser(&self) -> TestApp {
+        let jar = Arc::new(Jar::default());
+        TestApp {
+            address: self.address.clone(),
+            database_url: self.database_url.clone(),
+            settings: self.settings.clone(),
+            client: client_with(jar.clone()),
+            jar,
+        }
+    }
+
+    /// Puts a cookie into this client's jar, as a browser would hold it.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let url = Url::parse(&self.address).unwrap();
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
+    }
+
+    pub async fn count_users(&self) -> i64 {
+        let url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            use keycard::db::schema::users;
+            let mut conn = PgConnection::establish(&url).unwrap();
+            users::table.count().get_result::<i64>(&mut conn).unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Runs SQL against this app's database.
+    pub async fn sql(&self, statement: &str) {
+        let (url, statement) = (self.database_url.clone(), statement.to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            diesel::sql_query(statement).execute(&mut conn).unwrap();
+        })
+        .await
+        .unwrap();
+    }
+}
+
+/// The `Set-Cookie` header for `name` in a response, if any.
+pub fn set_cookie_header(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// Decodes a JWT's header and claims without verifying it.
+pub fn token_parts(token: &str) -> (serde_json::Value, serde_json::Value) {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let header = engine.decode(parts.next().unwrap()).unwrap();
+    let claims = engine.decode(parts.next().unwrap()).unwrap();
+    (
+        serde_json::from_slice(&header).unwrap(),
+        serde_json::from_slice(&claims).unwrap(),
+    )
+}
+
+/// Re-signs a header and claims with HMAC-SHA256 under `secret`, as a forger would.
+pub fn sign_hs256(header: &serde_json::Value, claims: &serde_json::Value, secret: &[u8]) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let head = engine.encode(header.to_string());
+    let body = engine.encode(claims.to_string());
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).unwrap();
+    mac.update(format!("{head}.{body}").as_bytes());
+    format!(
+        "{head}.{body}.{}",
+        engine.encode(mac.finalize().into_bytes())
+    )
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

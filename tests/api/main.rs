@@ -4,8 +4,15 @@
 
 mod helpers;
 
+mod bodies;
 mod cli;
+mod csrf;
 mod errors;
 mod health;
+mod login;
 mod negotiation;
+mod register;
+mod revocation;
 mod static_files;
+mod throttle;
+mod tokens;

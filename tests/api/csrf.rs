@@ -1,0 +1,189 @@
+//! CSRF, signed double submit, and the `Origin` check (contract §4).
+
+use reqwest::Method;
+
+use crate::helpers::{BROWSER_ACCEPT, PASSWORD, TestApp, assert_problem, spawn_app};
+
+/// The unsafe routes a signed-in browser can reach; each must refuse a missing or bad token.
+pub const COOKIE_ROUTES: &[&str] = &["/logout", "/refresh"];
+
+async fn signed_in_browser(app: &TestApp, username: &str) {
+    app.create_user(username).await;
+    assert_eq!(
+        app.browser_login(username, PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    header: Option<&str>,
+    field: Option<&str>,
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .request(Method::POST, path)
+        .header("Accept", "application/json");
+    if let Some(value) = header {
+        request = request.header("X-CSRF-Token", value);
+    }
+    if let Some(value) = origin {
+        request = request.header("Origin", value);
+    }
+    match field {
+        Some(value) => request.form(&[("csrf_token", value)]),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn cookie_authenticated_unsafe_requests_need_the_matching_token() {
+    for path in COOKIE_ROUTES {
+        let app = spawn_app().await;
+        signed_in_browser(&app, "csrfuser").await;
+        let good = app.csrf_token().await;
+        let (nonce, _) = good.split_once('.').unwrap();
+        let forged_mac = format!("{nonce}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        for (case, header, field) in [
+            ("missing", None, None),
+            ("empty header", Some(""), None),
+            ("empty field", None, Some("")),
+            ("wrong header", Some("abc.def"), None),
+            ("wrong field", None, Some(forged_mac.as_str())),
+            ("nonce only", Some(nonce), None),
+        ] {
+            let response = post(&app, path, header, field, None).await;
+            assert_problem(response, 403).await;
+            assert_eq!(
+                app.whoami().await.as_deref(),
+                Some("csrfuser"),
+                "{path} {case} changed something"
+            );
+        }
+        let response = post(&app, path, Some(&good), None, Some(&app.address)).await;
+        assert!(
+            response.status().is_success(),
+            "{path} with the header: {}",
+            response.status()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_field_works_as_well_as_the_header() {
+    let app = spawn_app().await;
+    signed_in_browser(&app, "fielduser").await;
+    let token = app.csrf_token().await;
+    let response = post(&app, "/logout", None, Some(&token), None).await;
+    assert_eq!(response.status().as_u16(), 204);
+    assert_eq!(app.whoami().await, None);
+}
+
+#[tokio::test]
+async fn a_value_the_server_did_not_mint_is_refused_even_when_cookie_and_field_agree() {
+    let app = spawn_app().await;
+    signed_in_browser(&app, "mintuser").await;
+    app.set_cookie("csrf_token", "attacker.chosen");
+    let response = post(&app, "/logout", Some("attacker.chosen"), None, None).await;
+    assert_problem(response, 403).await;
+    assert_eq!(app.whoami().await.as_deref(), Some("mintuser"));
+}
+
+#[tokio::test]
+async fn a_foreign_origin_is_refused_even_with_a_good_token() {
+    let app = spawn_app().await;
+    signed_in_browser(&app, "originuser").await;
+    let token = app.csrf_token().await;
+    for origin in ["http://evil.example", "null", "http://127.0.0.1:1"] {
+        assert_problem(
+            post(&app, "/logout", Some(&token), None, Some(origin)).await,
+            403,
+        )
+        .await;
+    }
+    assert_eq!(app.whoami().await.as_deref(), Some("originuser"));
+    let login = app
+        .request(Method::POST, "/login")
+        .header("Accept", "application/json")
+        .header("Origin", "http://evil.example")
+        .json(&serde_json::json!({"username": "originuser", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(login, 403).await;
+}
+
+#[tokio::test]
+async fn form_posts_need_the_token_even_without_a_session() {
+    let app = spawn_app().await;
+    app.create_user("formonly").await;
+    let response = app
+        .request(Method::POST, "/login")
+        .header("Accept", BROWSER_ACCEPT)
+        .form(&[("username", "formonly"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let response = app
+        .request(Method::POST, "/users")
+        .header("Accept", BROWSER_ACCEPT)
+        .form(&[("username", "formsignup"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(app.count_users().await, 1);
+}
+
+#[tokio::test]
+async fn json_sign_in_and_sign_up_without_cookies_need_no_token() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let response = client
+        .post(app.url("/users"))
+        .header("Accept", "application/json")
+        .json(&serde_json::json!({"username": "jsonuser", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let response = client
+        .post(app.url("/login"))
+        .header("Accept", "application/json")
+        .json(&serde_json::json!({"username": "jsonuser", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn pages_with_forms_set_a_signed_csrf_cookie_and_embed_it() {
+    let app = spawn_app().await;
+    let response = app.get_html("/login").await;
+    let cookie =
+        crate::helpers::set_cookie_header(&response, "csrf_token").expect("csrf cookie set");
+    assert!(
+        cookie.contains("SameSite=Lax") && !cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let value = cookie
+        .trim_start_matches("csrf_token=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = response.text().await.unwrap();
+    assert!(html.contains(&format!(r#"name="csrf_token" value="{value}""#)));
+    // With a genuine cookie, pages reuse it instead of minting another.
+    let again = app.get_html("/login").await;
+    assert!(crate::helpers::set_cookie_header(&again, "csrf_token").is_none());
+}

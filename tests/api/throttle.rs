@@ -1,0 +1,168 @@
+//! Failed sign-in limits (contract §4): per username, per address, exact under
+//! concurrency, shared through the database, with `Retry-After` in whole seconds.
+
+use serde_json::json;
+
+use crate::helpers::{
+    PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_with, spawn_with_settings,
+};
+
+async fn attempt(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .post(app.url("/login"))
+        .header("Accept", "application/json")
+        .json(&json!({"username": username, "password": password}));
+    if let Some(value) = forwarded_for {
+        request = request.header("X-Forwarded-For", value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn five_failures_for_a_username_then_429_even_with_the_right_password() {
+    let app = spawn_app().await;
+    app.create_user("target").await;
+    for _ in 0..5 {
+        assert_eq!(
+            attempt(&app, "target", "wrong-password-x", None)
+                .await
+                .status()
+                .as_u16(),
+            401
+        );
+    }
+    let refused = attempt(&app, "TARGET", PASSWORD, None).await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (895..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert_problem(refused, 429).await;
+
+    // Another instance on the same database agrees.
+    let other = spawn_with_settings(app.settings.clone()).await;
+    assert_eq!(
+        attempt(&other, "target", PASSWORD, None)
+            .await
+            .status()
+            .as_u16(),
+        429
+    );
+}
+
+#[tokio::test]
+async fn a_success_forgives_the_usernames_earlier_failures() {
+    let app = spawn_app().await;
+    app.create_user("forgiven").await;
+    for _ in 0..4 {
+        attempt(&app, "forgiven", "wrong-password-x", None).await;
+    }
+    assert_eq!(
+        attempt(&app, "forgiven", PASSWORD, None)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    for _ in 0..4 {
+        assert_eq!(
+            attempt(&app, "forgiven", "wrong-password-x", None)
+                .await
+                .status()
+                .as_u16(),
+            401
+        );
+    }
+    assert_eq!(
+        attempt(&app, "forgiven", PASSWORD, None)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_address_is_limited_across_usernames_and_a_made_up_header_does_not_help() {
+    let app = spawn_app_with(|s| s.auth.max_failures_per_address = 3).await;
+    for i in 0..3 {
+        let forged = format!("198.51.100.{i}");
+        let status = attempt(
+            &app,
+            &format!("nobody{i}"),
+            "wrong-password-x",
+            Some(&forged),
+        )
+        .await
+        .status();
+        assert_eq!(status.as_u16(), 401);
+    }
+    assert_problem(
+        attempt(
+            &app,
+            "someone_else",
+            "wrong-password-x",
+            Some("203.0.113.50"),
+        )
+        .await,
+        429,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
+    let app = spawn_app_with(|s| {
+        s.auth.max_failures_per_address = 2;
+        s.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    for _ in 0..2 {
+        attempt(&app, "ghost", "wrong-password-x", Some("198.51.100.7")).await;
+    }
+    assert_eq!(
+        attempt(&app, "ghost2", "wrong-password-x", Some("198.51.100.7"))
+            .await
+            .status()
+            .as_u16(),
+        429
+    );
+    assert_eq!(
+        attempt(&app, "ghost3", "wrong-password-x", Some("198.51.100.8"))
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn concurrent_wrong_attempts_never_exceed_the_limit() {
+    let app = spawn_app().await;
+    app.create_user("stampede").await;
+    let attempts = (0..12).map(|_| attempt(&app, "stampede", "wrong-password-x", None));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        7,
+        "{statuses:?}"
+    );
+}
