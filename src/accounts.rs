@@ -1,6 +1,9 @@
 //! Account use cases shared by the HTML and JSON handlers: sign-up, sign-in and
 //! starting a session. bcrypt and Diesel run on the blocking pool.
 
+pub mod admin;
+pub mod profile;
+
 use actix_web::web;
 use diesel::prelude::*;
 

@@ -1,7 +1,7 @@
 //! `create_app`: the middleware order and the routes, in one place.
 //!
 //! Outermost first: request id → response headers → error rendering → negotiation (406)
-//! → `Origin` check → CSRF token → authentication → routes.
+//! → `Origin` check → CSRF token → flash message → authentication → routes.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -9,7 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, Error, web};
 
 use crate::auth::authenticate;
-use crate::http::{csrf, headers, negotiation, origin, render_errors, request_id};
+use crate::http::{csrf, flash, headers, negotiation, origin, render_errors, request_id};
 use crate::routes;
 use crate::state::AppState;
 
@@ -29,6 +29,7 @@ pub fn create_app(
         .app_data(state)
         .configure(|cfg| routes::configure(cfg, &static_dir))
         .wrap(from_fn(authenticate::middleware))
+        .wrap(from_fn(flash::middleware))
         .wrap(from_fn(csrf::middleware))
         .wrap(from_fn(origin::middleware))
         .wrap(from_fn(negotiation::middleware))

@@ -1,9 +1,13 @@
 //! One module per contract area; each handler extracts, calls the domain, responds.
 
+pub mod admin;
 pub mod health;
 pub mod home;
+pub mod me;
 pub mod register;
 pub mod session;
+pub mod sessions;
+pub mod users;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;

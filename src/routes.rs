@@ -7,7 +7,7 @@ use actix_files::Files;
 use actix_web::web;
 
 use crate::error::AppError;
-use crate::handlers::{health, home, register, session};
+use crate::handlers::{admin, health, home, me, register, session, sessions, users};
 use crate::http::input::BODY_LIMIT;
 
 pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
@@ -23,7 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
 
     // Accounts and sign-in
     cfg.service(web::resource("/register").route(web::get().to(register::form)))
-        .service(web::resource("/users").route(web::post().to(register::create)))
+        .service(
+            web::resource("/users")
+                .route(web::get().to(users::index))
+                .route(web::post().to(register::create)),
+        )
         .service(
             web::resource("/login")
                 .route(web::get().to(session::form))
@@ -31,6 +35,30 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         )
         .service(web::resource("/logout").route(web::post().to(session::logout)))
         .service(web::resource("/refresh").route(web::post().to(session::refresh)));
+
+    // Self-service
+    cfg.service(
+        web::resource("/me")
+            .route(web::get().to(me::show))
+            .route(web::post().to(me::update)),
+    )
+    .service(web::resource("/me/password").route(web::post().to(me::change_password)))
+    .service(web::resource("/me/logout-all").route(web::post().to(me::logout_all)))
+    .service(web::resource("/me/sessions").route(web::get().to(sessions::list)))
+    .service(web::resource("/me/sessions/{id}/revoke").route(web::post().to(sessions::revoke)))
+    .service(web::resource("/me/logout-others").route(web::post().to(sessions::logout_others)));
+
+    // Directory
+    cfg.service(web::resource("/users/{id}").route(web::get().to(users::show)));
+
+    // Administration
+    cfg.service(web::resource("/admin").route(web::get().to(admin::dashboard)))
+        .service(web::resource("/admin/users/{id}/role").route(web::post().to(admin::set_role)))
+        .service(web::resource("/admin/users/{id}/disable").route(web::post().to(admin::disable)))
+        .service(web::resource("/admin/users/{id}/enable").route(web::post().to(admin::enable)))
+        .service(web::resource("/admin/users/{id}/revoke").route(web::post().to(admin::revoke)))
+        .service(web::resource("/admin/users/{id}/delete").route(web::post().to(admin::delete)))
+        .service(web::resource("/admin/revoke-all").route(web::post().to(admin::revoke_all)));
 
     // Static files: no listing, no hidden files, ETag and Last-Modified (actix-files defaults).
     cfg.service(

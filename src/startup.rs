@@ -13,6 +13,7 @@ use crate::app::create_app;
 use crate::auth::jwt::Keys;
 use crate::db;
 use crate::http::csrf::CsrfKey;
+use crate::http::signing::MacKey;
 use crate::settings::Settings;
 use crate::state::AppState;
 
@@ -71,6 +72,7 @@ pub fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("auth.jwt_secret is not set"))?;
     let csrf = CsrfKey::derive(secret.expose().as_bytes());
+    let flash = MacKey::derive(secret.expose().as_bytes(), "keycard flash v1");
     let keys = Keys::new(&settings.auth, secret.expose().as_bytes());
     let dummy_hash = crate::auth::password::dummy_hash(settings.auth.bcrypt_cost)?;
     let asset_version = asset_version(&settings.server.static_dir.join("style.css"));
@@ -78,6 +80,7 @@ pub fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         settings: Arc::new(settings),
         pool,
         csrf,
+        flash,
         keys,
         dummy_hash,
         asset_version,

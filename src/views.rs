@@ -1,4 +1,5 @@
 //! What leaves the server: JSON shapes and askama pages.
 
+pub mod device;
 pub mod json;
 pub mod pages;

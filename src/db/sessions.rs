@@ -125,3 +125,10 @@ pub fn purge_expired(
     )
     .execute(conn)
 }
+
+pub fn find(conn: &mut PgConnection, session_id: Uuid) -> QueryResult<Session> {
+    sessions::table
+        .find(session_id)
+        .select(Session::as_select())
+        .first(conn)
+}

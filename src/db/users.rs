@@ -80,3 +80,129 @@ pub fn promote_to_admin(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
         .returning(User::as_returning())
         .get_result(conn)
 }
+
+/// One page of the directory: users whose name contains `q` (literally, without regard
+/// to case), ordered by id, and how many match in all.
+pub fn page(
+    conn: &mut PgConnection,
+    q: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<User>, i64)> {
+    let pattern = format!("%{}%", escape_like(q));
+    let matching = || users::table.filter(users::username.ilike(pattern.clone()));
+    let total = matching().count().get_result(conn)?;
+    let items = matching()
+        .order(users::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// `q` as a LIKE pattern that matches itself: `%`, `_` and `\` lose their meaning
+/// (backslash is PostgreSQL's default LIKE escape).
+pub fn escape_like(q: &str) -> String {
+    let mut escaped = String::with_capacity(q.len());
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The admin dashboard's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub users: i64,
+    pub admins: i64,
+    pub disabled: i64,
+}
+
+pub fn counts(conn: &mut PgConnection) -> QueryResult<Counts> {
+    let (users, admins, disabled) = users::table
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::count(users::id).aggregate_filter(users::role.eq(Role::Admin.as_str())),
+            diesel::dsl::count(users::id).aggregate_filter(users::disabled.eq(true)),
+        ))
+        .get_result(conn)?;
+    Ok(Counts {
+        users,
+        admins,
+        disabled,
+    })
+}
+
+pub fn set_display_name(
+    conn: &mut PgConnection,
+    id: i64,
+    display_name: Option<&str>,
+) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::display_name.eq(display_name),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn set_role(conn: &mut PgConnection, id: i64, role: Role) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn set_disabled(conn: &mut PgConnection, id: i64, disabled: bool) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::disabled.eq(disabled),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
+}
+
+/// Enabled admins, counted under the caller's lock (the last-admin rule).
+pub fn count_enabled_admins(conn: &mut PgConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::disabled.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_metacharacters_match_themselves() {
+        assert_eq!(escape_like("a_b"), "a\\_b");
+        assert_eq!(escape_like("50%"), "50\\%");
+        assert_eq!(escape_like("a\\b"), "a\\\\b");
+        assert_eq!(escape_like("o'neil; drop"), "o'neil; drop");
+    }
+}

@@ -14,7 +14,7 @@ use crate::handlers::client_of;
 use crate::http::format::{self, Format};
 use crate::http::input::Input;
 use crate::http::problem::FieldErrors;
-use crate::http::{cookies, csrf, redirect};
+use crate::http::{cookies, csrf, flash, redirect};
 use crate::state::AppState;
 use crate::views::json::{TokenJson, UserJson};
 use crate::views::pages::{Layout, LoginPage};
@@ -96,14 +96,7 @@ pub async fn login(
             Err(error) => return Err(error),
         };
     let issued = tokens::issue_now(&state, &user, &session)?;
-    Ok(signed_in(
-        &state,
-        format,
-        &user,
-        &issued,
-        StatusCode::OK,
-        &next,
-    ))
+    Ok(signed_in(&state, format, &user, &issued, &next, None))
 }
 
 pub async fn logout(
@@ -124,6 +117,7 @@ pub async fn logout(
         Format::Html => {
             let mut builder = HttpResponse::SeeOther();
             builder.insert_header((header::LOCATION, "/"));
+            flash::set(&mut builder, &state, "You are signed out");
             builder
         }
     };
@@ -151,26 +145,29 @@ pub async fn refresh(
         format,
         &identity.user,
         &issued,
-        StatusCode::OK,
         "/me",
+        Some("Your session was renewed"),
     ))
 }
 
 /// The answer to a successful sign-in or token renewal: JSON with the token, or a
-/// `303` to `location`; the cookies either way.
+/// `303` to `location` (with an optional flash message); the cookies either way.
 pub fn signed_in(
     state: &AppState,
     format: Format,
     user: &User,
     issued: &IssuedToken,
-    status: StatusCode,
     location: &str,
+    message: Option<&str>,
 ) -> HttpResponse {
     let mut response = match format {
-        Format::Json => HttpResponse::build(status),
+        Format::Json => HttpResponse::Ok(),
         Format::Html => {
             let mut builder = HttpResponse::SeeOther();
             builder.insert_header((header::LOCATION, location));
+            if let Some(message) = message {
+                flash::set(&mut builder, state, message);
+            }
             builder
         }
     };

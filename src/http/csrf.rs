@@ -13,14 +13,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::http::cookies;
 use crate::http::negotiation::is_static;
+use crate::http::signing::MacKey;
 use crate::state::AppState;
 
 pub const COOKIE: &str = "csrf_token";
@@ -29,45 +26,22 @@ pub const HEADER: &str = "x-csrf-token";
 
 /// The HMAC key that signs CSRF values.
 #[derive(Clone)]
-pub struct CsrfKey([u8; 32]);
+pub struct CsrfKey(MacKey);
 
 impl CsrfKey {
     /// Derived from the JWT secret with a fixed label, so the two uses never share a key.
     pub fn derive(jwt_secret: &[u8]) -> Self {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(jwt_secret).unwrap_or_else(|_| unreachable_key());
-        mac.update(b"keycard csrf v1");
-        CsrfKey(mac.finalize().into_bytes().into())
+        CsrfKey(MacKey::derive(jwt_secret, "keycard csrf v1"))
     }
 
     pub fn mint(&self) -> String {
-        let nonce = crate::random::token(24);
-        let mac = URL_SAFE_NO_PAD.encode(self.mac(nonce.as_bytes()));
-        format!("{nonce}.{mac}")
+        self.0.sign(&crate::random::token(24))
     }
 
     /// Whether `value` is a token this key minted.
     pub fn is_genuine(&self, value: &str) -> bool {
-        let Some((nonce, mac)) = value.split_once('.') else {
-            return false;
-        };
-        let Ok(mac) = URL_SAFE_NO_PAD.decode(mac) else {
-            return false;
-        };
-        bool::from(self.mac(nonce.as_bytes()).as_slice().ct_eq(&mac))
+        self.0.open(value).is_some_and(|nonce| !nonce.is_empty())
     }
-
-    fn mac(&self, data: &[u8]) -> [u8; 32] {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_key());
-        mac.update(data);
-        mac.finalize().into_bytes().into()
-    }
-}
-
-/// HMAC accepts keys of any length; this cannot happen.
-fn unreachable_key() -> Hmac<Sha256> {
-    unreachable!("HMAC-SHA256 takes keys of any length")
 }
 
 /// This request's CSRF token: the cookie's when it is genuine, else a fresh one.
@@ -131,7 +105,7 @@ pub async fn middleware(
     Ok(response)
 }
 
-fn is_html<B>(response: &ServiceResponse<B>) -> bool {
+pub fn is_html<B>(response: &ServiceResponse<B>) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)

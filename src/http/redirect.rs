@@ -18,6 +18,18 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// `303` to `location`, with a flash message for the page it leads to.
+pub fn see_other_with_flash(
+    state: &crate::state::AppState,
+    location: &str,
+    message: &str,
+) -> HttpResponse {
+    let mut builder = HttpResponse::SeeOther();
+    builder.insert_header((header::LOCATION, location));
+    crate::http::flash::set(&mut builder, state, message);
+    builder.finish()
+}
+
 /// `303` to the sign-in form, remembering where the visitor was going.
 pub fn to_login(req: &HttpRequest) -> HttpResponse {
     let uri = req.uri();

@@ -59,3 +59,61 @@ pub struct TokenJson {
     pub expires_at: DateTime<Utc>,
     pub user: UserJson,
 }
+
+/// A page of a list: `{"items","page","per_page","total"}`.
+#[derive(Debug, Serialize)]
+pub struct PageJson<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// One of the caller's sessions, for `GET /me/sessions`.
+#[derive(Debug, Serialize)]
+pub struct SessionJson {
+    pub id: uuid::Uuid,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    pub last_used_at: DateTime<Utc>,
+    pub client_address: String,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+impl SessionJson {
+    pub fn new(session: &crate::db::sessions::Session, current: bool) -> Self {
+        SessionJson {
+            id: session.id,
+            created_at: session.created_at,
+            last_used_at: session.last_used_at,
+            client_address: session.client_address.clone(),
+            user_agent: session.user_agent.clone(),
+            current,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListJson<T> {
+    pub items: Vec<T>,
+}
+
+/// `GET /admin` as JSON.
+#[derive(Debug, Serialize)]
+pub struct AdminCounts {
+    pub users: i64,
+    pub admins: i64,
+    pub disabled: i64,
+}
+
+impl From<crate::db::users::Counts> for AdminCounts {
+    fn from(c: crate::db::users::Counts) -> Self {
+        AdminCounts {
+            users: c.users,
+            admins: c.admins,
+            disabled: c.disabled,
+        }
+    }
+}

@@ -6,8 +6,8 @@ use askama::Template;
 
 use crate::auth::identity::Identity;
 use crate::domain::Role;
-use crate::http::csrf;
 use crate::http::problem::FieldErrors;
+use crate::http::{csrf, flash};
 use crate::state::AppState;
 
 /// The signed-in user as the navigation shows them.
@@ -54,7 +54,7 @@ impl Layout {
             title: title.to_string(),
             user,
             csrf_token: csrf::token_of(req),
-            flash: None,
+            flash: flash::message_of(req),
             asset_version,
         }
     }
@@ -100,4 +100,128 @@ pub struct LoginPage {
     pub username: String,
     pub next: String,
     pub error: Option<String>,
+}
+
+/// A user as pages show them (display names are escaped by askama like everything else).
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+    pub created: String,
+}
+
+impl UserView {
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().unwrap_or(&self.username)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+impl From<&crate::db::users::User> for UserView {
+    fn from(user: &crate::db::users::User) -> Self {
+        UserView {
+            id: user.id,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role(),
+            disabled: user.disabled,
+            created: readable_time(&user.created_at),
+        }
+    }
+}
+
+/// `2026-11-24 10:00 UTC`: what a person reads.
+pub fn readable_time(time: &chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Page links of a list: previous, numbered window, next.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub last: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// (number, href) around the current page.
+    pub numbers: Vec<(i64, String)>,
+}
+
+impl Pager {
+    pub fn new(query: &crate::http::pagination::ListQuery, path: &str, total: i64) -> Pager {
+        let last = query.last_page(total);
+        let page = query.page;
+        let from = (page - 2).max(1);
+        let to = (page + 2).min(last);
+        Pager {
+            page,
+            last,
+            total,
+            prev: (page > 1).then(|| query.href_for(path, (page - 1).min(last))),
+            next: (page < last).then(|| query.href_for(path, page + 1)),
+            numbers: (from..=to).map(|n| (n, query.href_for(path, n))).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+pub struct MePage {
+    pub layout: Layout,
+    pub user: UserView,
+    pub display_name: String,
+    pub errors: FieldErrors,
+}
+
+pub struct SessionView {
+    pub id: String,
+    pub device: String,
+    pub user_agent: String,
+    pub client_address: String,
+    pub started: String,
+    pub last_used: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+pub struct SessionsPage {
+    pub layout: Layout,
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub layout: Layout,
+    pub users: Vec<UserView>,
+    pub q: String,
+    pub pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+pub struct UserPage {
+    pub layout: Layout,
+    pub user: UserView,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    pub layout: Layout,
+    pub counts: crate::db::users::Counts,
+    pub users: Vec<UserView>,
+    pub q: String,
+    pub pager: Pager,
+    /// The acting admin's id (their own row says "you").
+    pub me: i64,
+    /// Showing the "sign everyone out" confirmation.
+    pub confirm_revoke_all: bool,
 }

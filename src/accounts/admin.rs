@@ -1,0 +1,86 @@
+//! What an admin may do to an account (contract §3), each in one transaction.
+//!
+//! The last-admin rule: the last enabled admin cannot be demoted, disabled or deleted
+//! (`409`). Every change that could remove an enabled admin takes one advisory lock
+//! first, so two admins acting at the same moment are decided one after the other:
+//! the second sees the first's change and is refused.
+
+use diesel::prelude::*;
+
+use crate::db::sessions;
+use crate::db::users::{self, User};
+use crate::domain::Role;
+use crate::error::AppError;
+
+/// Any fixed number: serialises changes to who is an enabled admin.
+const ADMIN_SET_LOCK: i64 = 0x6b65_7963_6164;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminAction {
+    SetRole(Role),
+    Disable,
+    Enable,
+    /// Every token of the user stops working.
+    Revoke,
+    Delete,
+}
+
+impl AdminAction {
+    /// Whether the action would leave `user` no longer an enabled admin.
+    fn removes_enabled_admin(self, user: &User) -> bool {
+        let enabled_admin = user.is_admin() && !user.disabled;
+        enabled_admin
+            && matches!(
+                self,
+                AdminAction::SetRole(Role::User) | AdminAction::Disable | AdminAction::Delete
+            )
+    }
+
+    /// What happened, as the dashboard's flash message says it.
+    pub fn done_message(self, username: &str) -> String {
+        match self {
+            AdminAction::SetRole(Role::Admin) => format!("{username} is now an admin"),
+            AdminAction::SetRole(Role::User) => format!("{username} is now a user"),
+            AdminAction::Disable => format!("{username} is disabled and signed out"),
+            AdminAction::Enable => format!("{username} is enabled"),
+            AdminAction::Revoke => format!("{username} is signed out everywhere"),
+            AdminAction::Delete => format!("{username} was deleted"),
+        }
+    }
+}
+
+/// Applies `action` to user `id`. Returns the user as they are afterwards (as they were,
+/// for `Delete`). Unknown id: `404`; last enabled admin: `409`.
+pub fn apply(conn: &mut PgConnection, id: i64, action: AdminAction) -> Result<User, AppError> {
+    conn.transaction(|conn| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ADMIN_SET_LOCK})"))
+            .execute(conn)?;
+        let user = User::find(conn, id)?.ok_or_else(|| no_user(id))?;
+        if action.removes_enabled_admin(&user) && users::count_enabled_admins(conn)? <= 1 {
+            return Err(AppError::Conflict(format!(
+                "{} is the last enabled admin; make another admin first",
+                user.username
+            )));
+        }
+        Ok(match action {
+            AdminAction::SetRole(role) => users::set_role(conn, id, role)?,
+            AdminAction::Enable => users::set_disabled(conn, id, false)?,
+            AdminAction::Disable => {
+                sessions::end_all_of_user(conn, id, None)?;
+                users::set_disabled(conn, id, true)?
+            }
+            AdminAction::Revoke => {
+                sessions::end_all_of_user(conn, id, None)?;
+                user
+            }
+            AdminAction::Delete => {
+                users::delete(conn, id)?; // sessions go with it (ON DELETE CASCADE)
+                user
+            }
+        })
+    })
+}
+
+pub fn no_user(id: impl std::fmt::Display) -> AppError {
+    AppError::NotFound(format!("no user with id {id}"))
+}

@@ -1,0 +1,74 @@
+//! Self-service (contract §3 `/me`): the display name and the password.
+
+use actix_web::web;
+
+use crate::auth::identity::Identity;
+use crate::auth::password;
+use crate::db::sessions::{self, Session};
+use crate::db::{self, users, users::User};
+use crate::domain::{DisplayName, NewPassword};
+use crate::error::AppError;
+use crate::http::problem::FieldErrors;
+use crate::state::AppState;
+
+pub async fn set_display_name(
+    state: &AppState,
+    user_id: i64,
+    value: &str,
+) -> Result<User, AppError> {
+    let name = DisplayName::parse(value)
+        .map_err(|e| AppError::Validation(FieldErrors::single("display_name", e)))?
+        .map(DisplayName::into_inner);
+    db::blocking(&state.pool, move |conn| {
+        Ok(users::set_display_name(conn, user_id, name.as_deref())?)
+    })
+    .await
+}
+
+/// Checks the current password and every rule for the new one (all messages at once),
+/// then stores the new hash and ends every other session. The current session moves to
+/// its next generation, so its earlier tokens stop working too; the caller issues a
+/// fresh token in it. A wrong current password changes nothing.
+pub async fn change_password(
+    state: &AppState,
+    identity: &Identity,
+    current: String,
+    new: &str,
+) -> Result<(User, Session), AppError> {
+    let mut errors = FieldErrors::default();
+    let new = NewPassword::parse(new, &identity.user.username)
+        .map_err(|e| errors.add("new_password", e))
+        .ok();
+    if current.is_empty() {
+        errors.add("current_password", "is required");
+    } else {
+        let stored = identity.user.password_hash.clone();
+        let matches = web::block(move || password::verify(&current, &stored))
+            .await
+            .map_err(AppError::internal)?;
+        if !matches {
+            errors.add("current_password", "is not your current password");
+        }
+    }
+    let new = match new {
+        Some(new) if errors.is_empty() => new,
+        _ => return Err(AppError::Validation(errors)),
+    };
+    let cost = state.settings.auth.bcrypt_cost;
+    let hash = web::block(move || password::hash(&new, cost))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::Internal)?;
+    let (user_id, sid) = (identity.user.id, identity.session.id);
+    db::blocking(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            let user = users::set_password_hash(conn, user_id, &hash)?;
+            sessions::end_all_of_user(conn, user_id, Some(sid))?;
+            sessions::next_generation(conn, sid)?;
+            let session = sessions::find(conn, sid)?;
+            Ok((user, session))
+        })
+    })
+    .await
+}
