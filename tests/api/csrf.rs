@@ -4,8 +4,22 @@ use reqwest::Method;
 
 use crate::helpers::{BROWSER_ACCEPT, PASSWORD, TestApp, assert_problem, spawn_app};
 
-/// The unsafe routes a signed-in browser can reach; each must refuse a missing or bad token.
-pub const COOKIE_ROUTES: &[&str] = &["/logout", "/refresh"];
+/// The unsafe routes a signed-in browser can reach, with the fields of a good request;
+/// each must refuse a missing or bad token and change nothing.
+pub const COOKIE_ROUTES: &[(&str, &[(&str, &str)])] = &[
+    ("/logout", &[]),
+    ("/refresh", &[]),
+    ("/me", &[("display_name", "Changed")]),
+    (
+        "/me/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a-brand-new-passphrase"),
+        ],
+    ),
+    ("/me/logout-all", &[]),
+    ("/me/logout-others", &[]),
+];
 
 async fn signed_in_browser(app: &TestApp, username: &str) {
     app.create_user(username).await;
@@ -25,6 +39,17 @@ async fn post(
     field: Option<&str>,
     origin: Option<&str>,
 ) -> reqwest::Response {
+    post_with(app, path, &[], header, field, origin).await
+}
+
+async fn post_with(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    header: Option<&str>,
+    field: Option<&str>,
+    origin: Option<&str>,
+) -> reqwest::Response {
     let mut request = app
         .request(Method::POST, path)
         .header("Accept", "application/json");
@@ -34,9 +59,14 @@ async fn post(
     if let Some(value) = origin {
         request = request.header("Origin", value);
     }
-    match field {
-        Some(value) => request.form(&[("csrf_token", value)]),
-        None => request,
+    let mut body = fields.to_vec();
+    if let Some(value) = field {
+        body.push(("csrf_token", value));
+    }
+    if body.is_empty() {
+        request
+    } else {
+        request.form(&body)
     }
     .send()
     .await
@@ -45,7 +75,7 @@ async fn post(
 
 #[tokio::test]
 async fn cookie_authenticated_unsafe_requests_need_the_matching_token() {
-    for path in COOKIE_ROUTES {
+    for (path, fields) in COOKIE_ROUTES {
         let app = spawn_app().await;
         signed_in_browser(&app, "csrfuser").await;
         let good = app.csrf_token().await;
@@ -59,15 +89,22 @@ async fn cookie_authenticated_unsafe_requests_need_the_matching_token() {
             ("wrong field", None, Some(forged_mac.as_str())),
             ("nonce only", Some(nonce), None),
         ] {
-            let response = post(&app, path, header, field, None).await;
+            let response = post_with(&app, path, fields, header, field, None).await;
             assert_problem(response, 403).await;
             assert_eq!(
                 app.whoami().await.as_deref(),
                 Some("csrfuser"),
                 "{path} {case} changed something"
             );
+            let me: serde_json::Value = app.get_json("/me").await.json().await.unwrap();
+            assert!(
+                me["display_name"].is_null(),
+                "{path} {case} changed the profile"
+            );
         }
-        let response = post(&app, path, Some(&good), None, Some(&app.address)).await;
+        // The password is unchanged (this asserts a successful sign-in).
+        app.login_token("csrfuser", PASSWORD).await;
+        let response = post_with(&app, path, fields, Some(&good), None, Some(&app.address)).await;
         assert!(
             response.status().is_success(),
             "{path} with the header: {}",

@@ -242,10 +242,9 @@ pub fn unique_username() -> String {
 pub const PASSWORD: &str = "k3ycard-correct-horse";
 
 impl TestApp {
-    /// Signs up through JSON; returns the user.
+    /// Signs up through JSON from a client without cookies; returns the user.
     pub async fn create_user(&self, username: &str) -> serde_json::Value {
-        let response = self
-            .client
+        let response = reqwest::Client::new()
             .post(self.url("/users"))
             .header("Accept", "application/json")
             .json(&serde_json::json!({"username": username, "password": PASSWORD}))
@@ -395,4 +394,95 @@ pub fn sign_hs256(header: &serde_json::Value, claims: &serde_json::Value, secret
 
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// Requests made as a program: `Accept: application/json` and a Bearer token, no cookies.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn api(&self, token: &str) -> Api<'_> {
+        Api {
+            app: self,
+            token: token.to_string(),
+        }
+    }
+
+    /// A fresh user made admin in the database, and a Bearer token for them.
+    pub async fn admin_with_token(&self) -> (serde_json::Value, String) {
+        let username = unique_username();
+        let user = self.create_user(&username).await;
+        self.sql(&format!(
+            "UPDATE users SET role = 'admin' WHERE id = {}",
+            user["id"]
+        ))
+        .await;
+        let token = self.login_token(&username, PASSWORD).await;
+        (user, token)
+    }
+
+    /// Signs up and signs in this browser through the HTML forms; returns the username.
+    pub async fn browser_user(&self) -> String {
+        let username = unique_username();
+        self.create_user(&username).await;
+        let response = self.browser_login(&username, PASSWORD).await;
+        assert_eq!(
+            response.status().as_u16(),
+            303,
+            "browser sign-in of {username}"
+        );
+        username
+    }
+
+    /// A form POST carrying this browser's CSRF token.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf_token().await;
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &csrf));
+        self.post_form(path, &all).await
+    }
+
+    /// The page a redirect leads to, fetched as a browser.
+    pub async fn follow(&self, response: &Response) -> String {
+        let location = response.headers()["location"].to_str().unwrap().to_string();
+        self.get_html(&location).await.text().await.unwrap()
+    }
+}
+
+impl Api<'_> {
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        Self::client()
+            .get(self.app.url(path))
+            .header("Accept", "application/json")
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> Response {
+        Self::client()
+            .post(self.app.url(path))
+            .header("Accept", "application/json")
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_body(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
 }

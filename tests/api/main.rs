@@ -4,15 +4,19 @@
 
 mod helpers;
 
+mod admin;
 mod bodies;
 mod cli;
 mod csrf;
 mod errors;
 mod health;
 mod login;
+mod me;
 mod negotiation;
 mod register;
 mod revocation;
+mod sessions;
 mod static_files;
 mod throttle;
 mod tokens;
+mod users;

@@ -1,0 +1,385 @@
+//! Administration (contract §3): counts, role, disable, enable, revoke, delete,
+//! revoke-all, and the last-admin rule.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, assert_is_redirect_to, assert_problem, spawn_app, unique_username};
+
+const ACTIONS: [(&str, Option<&str>); 5] = [
+    ("role", Some("admin")),
+    ("disable", None),
+    ("enable", None),
+    ("revoke", None),
+    ("delete", None),
+];
+
+fn body_for(role: Option<&str>) -> Value {
+    role.map_or_else(|| json!({}), |r| json!({ "role": r }))
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_users_admins_and_disabled() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let (user, _) = app.user_with_token().await;
+    app.user_with_token().await;
+    app.sql(&format!(
+        "UPDATE users SET disabled = true WHERE id = {}",
+        user["id"]
+    ))
+    .await;
+    let counts = app.api(&admin).get_body("/admin").await;
+    assert_eq!(counts, json!({"users": 3, "admins": 1, "disabled": 1}));
+}
+
+#[tokio::test]
+async fn non_admins_get_403_and_anonymous_visitors_are_sent_to_sign_in() {
+    let app = spawn_app().await;
+    let (target, user) = app.user_with_token().await;
+    let id = target["id"].as_i64().unwrap();
+    assert_problem(app.api(&user).get("/admin").await, 403).await;
+    for (action, role) in ACTIONS {
+        let path = format!("/admin/users/{id}/{action}");
+        assert_problem(app.api(&user).post(&path, body_for(role)).await, 403).await;
+        assert_problem(app.post_json(&path, &body_for(role)).await, 401).await;
+    }
+    assert_problem(
+        app.api(&user).post("/admin/revoke-all", json!({})).await,
+        403,
+    )
+    .await;
+    assert_problem(app.post_json("/admin/revoke-all", &json!({})).await, 401).await;
+    assert_is_redirect_to(&app.get_html("/admin").await, "/login?next=/admin");
+    // Nothing changed: the user still works and is not an admin.
+    assert_eq!(app.api(&user).get_body("/me").await["role"], "user");
+
+    // A signed-in non-admin browser sees the 403 page.
+    app.browser_user().await;
+    let page = app.get_html("/admin").await;
+    assert_eq!(page.status().as_u16(), 403);
+    assert!(page.text().await.unwrap().contains("admins only"));
+}
+
+#[tokio::test]
+async fn every_action_on_an_unknown_user_is_404() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    for id in ["999999", "abc", "0"] {
+        for (action, role) in ACTIONS {
+            let path = format!("/admin/users/{id}/{action}");
+            assert_problem(app.api(&admin).post(&path, body_for(role)).await, 404).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn role_disable_enable_revoke_and_delete_as_json() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let (target, token) = app.user_with_token().await;
+    let username = target["username"].as_str().unwrap().to_string();
+    let api = app.api(&admin);
+    let base = format!("/admin/users/{}", target["id"]);
+
+    let bad = assert_problem(
+        api.post(&format!("{base}/role"), json!({"role": "root"}))
+            .await,
+        422,
+    )
+    .await;
+    assert!(bad["errors"]["role"].is_array());
+    let promoted = api
+        .post(&format!("{base}/role"), json!({"role": "admin"}))
+        .await;
+    assert_eq!(promoted.status().as_u16(), 200);
+    assert_eq!(promoted.json::<Value>().await.unwrap()["role"], "admin");
+    assert_eq!(
+        app.api(&token).get("/admin").await.status().as_u16(),
+        200,
+        "promoted at once"
+    );
+    let demoted = api
+        .post(&format!("{base}/role"), json!({"role": "user"}))
+        .await;
+    assert_eq!(demoted.json::<Value>().await.unwrap()["role"], "user");
+    assert_problem(app.api(&token).get("/admin").await, 403).await;
+
+    let disabled = api.post(&format!("{base}/disable"), json!({})).await;
+    assert_eq!(disabled.status().as_u16(), 200);
+    assert_eq!(disabled.json::<Value>().await.unwrap()["disabled"], true);
+    assert_eq!(
+        app.whoami_bearer(&token).await,
+        None,
+        "disabled: signed out at once"
+    );
+    let refused = app
+        .post_json(
+            "/login",
+            &json!({"username": username, "password": PASSWORD}),
+        )
+        .await;
+    assert_problem(refused, 401).await;
+    let enabled = api.post(&format!("{base}/enable"), json!({})).await;
+    assert_eq!(enabled.json::<Value>().await.unwrap()["disabled"], false);
+    let token = app.login_token(&username, PASSWORD).await;
+
+    let revoked = api.post(&format!("{base}/revoke"), json!({})).await;
+    assert_eq!(revoked.status().as_u16(), 204);
+    assert_eq!(app.whoami_bearer(&token).await, None);
+    let token = app.login_token(&username, PASSWORD).await;
+
+    let deleted = api.post(&format!("{base}/delete"), json!({})).await;
+    assert_eq!(deleted.status().as_u16(), 204);
+    assert_eq!(app.whoami_bearer(&token).await, None);
+    assert_problem(api.get(&base.replace("/admin", "")).await, 404).await;
+    assert_problem(api.post(&format!("{base}/delete"), json!({})).await, 404).await;
+}
+
+#[tokio::test]
+async fn the_last_enabled_admin_cannot_be_demoted_disabled_or_deleted() {
+    let app = spawn_app().await;
+    let (me, admin) = app.admin_with_token().await;
+    let base = format!("/admin/users/{}", me["id"]);
+    for (action, role) in [("role", Some("user")), ("disable", None), ("delete", None)] {
+        let response = app
+            .api(&admin)
+            .post(&format!("{base}/{action}"), body_for(role))
+            .await;
+        let body = assert_problem(response, 409).await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("last enabled admin")
+        );
+    }
+    assert_eq!(app.api(&admin).get_body("/admin").await["admins"], 1);
+
+    // A disabled admin does not count: with one enabled and one disabled admin, the
+    // enabled one is still the last.
+    let (other, _) = app.user_with_token().await;
+    app.sql(&format!(
+        "UPDATE users SET role = 'admin', disabled = true WHERE id = {}",
+        other["id"]
+    ))
+    .await;
+    let response = app
+        .api(&admin)
+        .post(&format!("{base}/disable"), json!({}))
+        .await;
+    assert_problem(response, 409).await;
+    // Once another is enabled, demoting oneself is allowed (and takes effect at once).
+    let response = app
+        .api(&admin)
+        .post(&format!("/admin/users/{}/enable", other["id"]), json!({}))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let response = app
+        .api(&admin)
+        .post(&format!("{base}/role"), json!({"role": "user"}))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_problem(app.api(&admin).get("/admin").await, 403).await;
+}
+
+#[tokio::test]
+async fn two_concurrent_demotions_of_the_two_remaining_admins_let_exactly_one_through() {
+    for _ in 0..3 {
+        let app = spawn_app().await;
+        let (a, token_a) = app.admin_with_token().await;
+        let (b, token_b) = app.admin_with_token().await;
+        // Each demotes the other, at the same moment.
+        let (api_a, api_b) = (app.api(&token_a), app.api(&token_b));
+        let (path_a, path_b) = (
+            format!("/admin/users/{}/role", a["id"]),
+            format!("/admin/users/{}/role", b["id"]),
+        );
+        let (one, two) = tokio::join!(
+            api_a.post(&path_b, json!({"role": "user"})),
+            api_b.post(&path_a, json!({"role": "user"})),
+        );
+        let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+        statuses.sort_unstable();
+        // The loser is refused either by the rule (409) or because it was demoted
+        // first and so is no admin any more (403); never both succeed.
+        assert!(
+            statuses == [200, 409] || statuses == [200, 403],
+            "{statuses:?}"
+        );
+        let (_, check) = app.admin_with_token().await;
+        assert_eq!(app.api(&check).get_body("/admin").await["admins"], 2);
+    }
+}
+
+#[tokio::test]
+async fn two_concurrent_self_demotions_of_the_two_remaining_admins_let_exactly_one_through() {
+    for _ in 0..3 {
+        let app = spawn_app().await;
+        let (a, token_a) = app.admin_with_token().await;
+        let (b, token_b) = app.admin_with_token().await;
+        let (api_a, api_b) = (app.api(&token_a), app.api(&token_b));
+        let (path_a, path_b) = (
+            format!("/admin/users/{}/role", a["id"]),
+            format!("/admin/users/{}/role", b["id"]),
+        );
+        let (one, two) = tokio::join!(
+            api_a.post(&path_a, json!({"role": "user"})),
+            api_b.post(&path_b, json!({"role": "user"})),
+        );
+        let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409]);
+        let enabled_admins: i64 = {
+            let url = app.database_url.clone();
+            tokio::task::spawn_blocking(move || {
+                use diesel::prelude::*;
+                use keycard::db::schema::users;
+                let mut conn = PgConnection::establish(&url).unwrap();
+                users::table
+                    .filter(users::role.eq("admin"))
+                    .filter(users::disabled.eq(false))
+                    .count()
+                    .get_result(&mut conn)
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        };
+        assert_eq!(enabled_admins, 1);
+    }
+}
+
+#[tokio::test]
+async fn revoke_all_signs_everyone_out_including_the_admin_and_sign_in_works_after() {
+    let app = spawn_app().await;
+    let (me, admin) = app.admin_with_token().await;
+    let (other, token) = app.user_with_token().await;
+    let response = app.api(&admin).post("/admin/revoke-all", json!({})).await;
+    assert_eq!(response.status().as_u16(), 204);
+    assert_eq!(app.whoami_bearer(&admin).await, None);
+    assert_eq!(app.whoami_bearer(&token).await, None);
+    for user in [&me, &other] {
+        let username = user["username"].as_str().unwrap();
+        let fresh = app.login_token(username, PASSWORD).await;
+        assert_eq!(app.whoami_bearer(&fresh).await.as_deref(), Some(username));
+    }
+}
+
+#[tokio::test]
+async fn the_html_dashboard_acts_through_forms_with_flash_messages() {
+    let app = spawn_app().await;
+    let admin_name = unique_username();
+    app.create_user(&admin_name).await;
+    app.sql(&format!(
+        "UPDATE users SET role = 'admin' WHERE username = '{admin_name}'"
+    ))
+    .await;
+    app.browser_login(&admin_name, PASSWORD).await;
+    let target = app.create_user("alice").await;
+    let id = target["id"].as_i64().unwrap();
+
+    let response = app.get_html("/admin").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("alice"));
+    for action in ["role", "disable", "revoke", "delete"] {
+        assert!(
+            html.contains(&format!(r#"action="/admin/users/{id}/{action}""#)),
+            "{action}"
+        );
+    }
+    assert!(html.contains(r#"name="csrf_token""#));
+    assert!(html.contains("/admin?confirm=revoke-all"));
+    assert!(
+        !html.contains(r#"action="/admin/revoke-all""#),
+        "confirmation comes first"
+    );
+
+    for (path, fields, message) in [
+        ("role", vec![("role", "admin")], "alice is now an admin"),
+        ("role", vec![("role", "user")], "alice is now a user"),
+        ("disable", vec![], "alice is disabled"),
+        ("enable", vec![], "alice is enabled"),
+        ("revoke", vec![], "alice is signed out everywhere"),
+        ("delete", vec![], "alice was deleted"),
+    ] {
+        let response = app
+            .submit(&format!("/admin/users/{id}/{path}"), &fields)
+            .await;
+        assert_is_redirect_to(&response, "/admin");
+        let page = app.follow(&response).await;
+        assert!(page.contains(message), "{message}");
+    }
+
+    let confirm = app
+        .get_html("/admin?confirm=revoke-all")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains(r#"action="/admin/revoke-all""#));
+    let response = app.submit("/admin/revoke-all", &[]).await;
+    assert_is_redirect_to(&response, "/login");
+    assert!(
+        app.follow(&response)
+            .await
+            .contains("Everyone was signed out")
+    );
+    assert_eq!(app.whoami().await, None);
+}
+
+#[tokio::test]
+async fn the_html_last_admin_refusal_is_a_409_page() {
+    let app = spawn_app().await;
+    let admin_name = unique_username();
+    let me = app.create_user(&admin_name).await;
+    app.sql(&format!(
+        "UPDATE users SET role = 'admin' WHERE id = {}",
+        me["id"]
+    ))
+    .await;
+    app.browser_login(&admin_name, PASSWORD).await;
+    let response = app
+        .submit(&format!("/admin/users/{}/disable", me["id"]), &[])
+        .await;
+    assert_eq!(response.status().as_u16(), 409);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("last enabled admin")
+    );
+}
+
+#[tokio::test]
+async fn admin_forms_need_the_csrf_token() {
+    let app = spawn_app().await;
+    let admin_name = unique_username();
+    app.create_user(&admin_name).await;
+    app.sql(&format!(
+        "UPDATE users SET role = 'admin' WHERE username = '{admin_name}'"
+    ))
+    .await;
+    app.browser_login(&admin_name, PASSWORD).await;
+    let target = app.create_user("bob_target").await;
+    for (action, role) in ACTIONS {
+        let path = format!("/admin/users/{}/{action}", target["id"]);
+        let fields: Vec<(&str, &str)> = role.map(|r| vec![("role", r)]).unwrap_or_default();
+        assert_eq!(
+            app.post_form(&path, &fields).await.status().as_u16(),
+            403,
+            "{action}"
+        );
+    }
+    assert_eq!(
+        app.post_form("/admin/revoke-all", &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_eq!(app.count_users().await, 2);
+    assert_eq!(app.whoami().await.as_deref(), Some(admin_name.as_str()));
+}
