@@ -54,10 +54,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     // Administration
     cfg.service(web::resource("/admin").route(web::get().to(admin::dashboard)))
         .service(web::resource("/admin/users/{id}/role").route(web::post().to(admin::set_role)))
-        .service(web::resource("/admin/users/{id}/disable").route(web::post().to(admin::disable)))
-        .service(web::resource("/admin/users/{id}/enable").route(web::post().to(admin::enable)))
-        .service(web::resource("/admin/users/{id}/revoke").route(web::post().to(admin::revoke)))
-        .service(web::resource("/admin/users/{id}/delete").route(web::post().to(admin::delete)))
+        .service(
+            web::resource("/admin/users/{id}/{action:disable|enable|revoke|delete}")
+                .route(web::post().to(admin::act_on_user)),
+        )
         .service(web::resource("/admin/revoke-all").route(web::post().to(admin::revoke_all)));
 
     // Static files: no listing, no hidden files, ETag and Last-Modified (actix-files defaults).

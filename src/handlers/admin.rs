@@ -81,48 +81,29 @@ pub async fn set_role(
     .await
 }
 
-pub async fn disable(
+/// `POST /admin/users/{id}/{disable|enable|revoke|delete}`: the actions without a body.
+pub async fn act_on_user(
     format: Format,
     state: web::Data<AppState>,
     AdminUser(identity): AdminUser,
-    path: web::Path<String>,
+    path: web::Path<(String, String)>,
     Input(_): Input<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_user_id(&path)?;
-    act(format, &state, &identity.user, id, AdminAction::Disable).await
-}
-
-pub async fn enable(
-    format: Format,
-    state: web::Data<AppState>,
-    AdminUser(identity): AdminUser,
-    path: web::Path<String>,
-    Input(_): Input<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_user_id(&path)?;
-    act(format, &state, &identity.user, id, AdminAction::Enable).await
-}
-
-pub async fn revoke(
-    format: Format,
-    state: web::Data<AppState>,
-    AdminUser(identity): AdminUser,
-    path: web::Path<String>,
-    Input(_): Input<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_user_id(&path)?;
-    act(format, &state, &identity.user, id, AdminAction::Revoke).await
-}
-
-pub async fn delete(
-    format: Format,
-    state: web::Data<AppState>,
-    AdminUser(identity): AdminUser,
-    path: web::Path<String>,
-    Input(_): Input<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_user_id(&path)?;
-    act(format, &state, &identity.user, id, AdminAction::Delete).await
+    let (id, action) = path.into_inner();
+    let id = parse_user_id(&id)?;
+    let action = match action.as_str() {
+        "disable" => AdminAction::Disable,
+        "enable" => AdminAction::Enable,
+        "revoke" => AdminAction::Revoke,
+        "delete" => AdminAction::Delete,
+        // The route's pattern admits only the four names above.
+        _ => {
+            return Err(AppError::NotFound(
+                "there is nothing at this address".into(),
+            ));
+        }
+    };
+    act(format, &state, &identity.user, id, action).await
 }
 
 pub async fn revoke_all(

@@ -182,71 +182,87 @@ async fn the_last_enabled_admin_cannot_be_demoted_disabled_or_deleted() {
     assert_problem(app.api(&admin).get("/admin").await, 403).await;
 }
 
+/// Two admins, the only ones, each demote one of the two at the same moment; returns
+/// the two statuses (sorted) and how many enabled admins are left.
+async fn race_two_demotions(each_demotes_the_other: bool) -> ([u16; 2], i64) {
+    let app = spawn_app().await;
+    let (a, token_a) = app.admin_with_token().await;
+    let (b, token_b) = app.admin_with_token().await;
+    let (api_a, api_b) = (app.api(&token_a), app.api(&token_b));
+    let (path_a, path_b) = (
+        format!("/admin/users/{}/role", a["id"]),
+        format!("/admin/users/{}/role", b["id"]),
+    );
+    let (target_of_a, target_of_b) = if each_demotes_the_other {
+        (&path_b, &path_a)
+    } else {
+        (&path_a, &path_b)
+    };
+    let (one, two) = tokio::join!(
+        api_a.post(target_of_a, json!({"role": "user"})),
+        api_b.post(target_of_b, json!({"role": "user"})),
+    );
+    let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+    statuses.sort_unstable();
+    let url = app.database_url.clone();
+    let enabled_admins = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use keycard::db::schema::users;
+        let mut conn = PgConnection::establish(&url).unwrap();
+        users::table
+            .filter(users::role.eq("admin"))
+            .filter(users::disabled.eq(false))
+            .count()
+            .get_result::<i64>(&mut conn)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    (statuses, enabled_admins)
+}
+
 #[tokio::test]
 async fn two_concurrent_demotions_of_the_two_remaining_admins_let_exactly_one_through() {
     for _ in 0..3 {
-        let app = spawn_app().await;
-        let (a, token_a) = app.admin_with_token().await;
-        let (b, token_b) = app.admin_with_token().await;
-        // Each demotes the other, at the same moment.
-        let (api_a, api_b) = (app.api(&token_a), app.api(&token_b));
-        let (path_a, path_b) = (
-            format!("/admin/users/{}/role", a["id"]),
-            format!("/admin/users/{}/role", b["id"]),
-        );
-        let (one, two) = tokio::join!(
-            api_a.post(&path_b, json!({"role": "user"})),
-            api_b.post(&path_a, json!({"role": "user"})),
-        );
-        let mut statuses = [one.status().as_u16(), two.status().as_u16()];
-        statuses.sort_unstable();
-        // The loser is refused either by the rule (409) or because it was demoted
-        // first and so is no admin any more (403); never both succeed.
+        let (statuses, left) = race_two_demotions(true).await;
+        // The loser is refused by the rule (409), or, when it was demoted first, because
+        // it is no admin any more (403); never do both succeed.
         assert!(
             statuses == [200, 409] || statuses == [200, 403],
             "{statuses:?}"
         );
-        let (_, check) = app.admin_with_token().await;
-        assert_eq!(app.api(&check).get_body("/admin").await["admins"], 2);
+        assert_eq!(left, 1);
     }
 }
 
 #[tokio::test]
 async fn two_concurrent_self_demotions_of_the_two_remaining_admins_let_exactly_one_through() {
     for _ in 0..3 {
-        let app = spawn_app().await;
-        let (a, token_a) = app.admin_with_token().await;
-        let (b, token_b) = app.admin_with_token().await;
-        let (api_a, api_b) = (app.api(&token_a), app.api(&token_b));
-        let (path_a, path_b) = (
-            format!("/admin/users/{}/role", a["id"]),
-            format!("/admin/users/{}/role", b["id"]),
-        );
-        let (one, two) = tokio::join!(
-            api_a.post(&path_a, json!({"role": "user"})),
-            api_b.post(&path_b, json!({"role": "user"})),
-        );
-        let mut statuses = [one.status().as_u16(), two.status().as_u16()];
-        statuses.sort_unstable();
+        let (statuses, left) = race_two_demotions(false).await;
         assert_eq!(statuses, [200, 409]);
-        let enabled_admins: i64 = {
-            let url = app.database_url.clone();
-            tokio::task::spawn_blocking(move || {
-                use diesel::prelude::*;
-                use keycard::db::schema::users;
-                let mut conn = PgConnection::establish(&url).unwrap();
-                users::table
-                    .filter(users::role.eq("admin"))
-                    .filter(users::disabled.eq(false))
-                    .count()
-                    .get_result(&mut conn)
-                    .unwrap()
-            })
-            .await
-            .unwrap()
-        };
-        assert_eq!(enabled_admins, 1);
+        assert_eq!(left, 1);
     }
+}
+
+#[tokio::test]
+async fn admin_action_paths_outside_the_contract_are_404_and_a_get_is_405() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let (target, _) = app.user_with_token().await;
+    let bogus = format!("/admin/users/{}/promote", target["id"]);
+    assert_problem(app.api(&admin).post(&bogus, json!({})).await, 404).await;
+    let get = app
+        .api(&admin)
+        .get(&format!("/admin/users/{}/disable", target["id"]))
+        .await;
+    assert_eq!(get.headers()["allow"], "POST");
+    assert_problem(get, 405).await;
+    assert_eq!(
+        app.api(&admin)
+            .get_body(&format!("/users/{}", target["id"]))
+            .await["disabled"],
+        false
+    );
 }
 
 #[tokio::test]

@@ -81,3 +81,69 @@ async fn every_response_carries_a_request_id_and_a_sane_one_is_kept() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_bug_is_a_500_that_shows_the_request_id_and_nothing_internal() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token().await;
+    // A schema the code does not expect: the authentication query fails.
+    app.sql("ALTER TABLE revoked_tokens RENAME TO revoked_tokens_gone")
+        .await;
+
+    let response = app.api(&token).get("/me").await;
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = assert_problem(response, 500).await;
+    assert_eq!(body["request_id"], id.as_str());
+    let text = body.to_string();
+    for internal in ["revoked_tokens", "relation", "SELECT", "panicked", "src/"] {
+        assert!(!text.contains(internal), "{internal} leaked: {text}");
+    }
+
+    let page = reqwest::Client::new()
+        .get(app.url("/me"))
+        .header("Accept", BROWSER_ACCEPT)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 500);
+    let id = page.headers()["x-request-id"].to_str().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&id), "the page quotes the request id");
+    assert!(!html.contains("revoked_tokens") && !html.contains("relation"));
+}
+
+#[tokio::test]
+async fn a_database_outage_is_a_503_with_retry_after_in_both_representations() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = crate::helpers::spawn_with_settings(crate::helpers::test_settings(&format!(
+        "postgres://postgres@127.0.0.1:{port}/none"
+    )))
+    .await;
+    let body = serde_json::json!({"username": "someone", "password": "whatever-password"});
+    let response = app.post_json("/login", &body).await;
+    assert_eq!(response.headers()["retry-after"], "5");
+    assert_problem(response, 503).await;
+
+    let page = app
+        .request(reqwest::Method::POST, "/users")
+        .header("Accept", BROWSER_ACCEPT)
+        .form(&[
+            ("username", "someone"),
+            ("password", "whatever-password"),
+            ("csrf_token", &app.csrf_token().await),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(page.text().await.unwrap().contains("try again shortly"));
+}

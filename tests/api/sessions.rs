@@ -165,7 +165,15 @@ async fn revoking_this_session_signs_out_and_goes_to_sign_in() {
     app.browser_user().await;
     let list: serde_json::Value = app.get_json("/me/sessions").await.json().await.unwrap();
     let id = list["items"][0]["id"].as_str().unwrap().to_string();
-    let response = app.submit(&format!("/me/sessions/{id}/revoke"), &[]).await;
+    let path = format!("/me/sessions/{id}/revoke");
+    let forged = app.post_form(&path, &[("csrf_token", "made.up")]).await;
+    assert_eq!(
+        forged.status().as_u16(),
+        403,
+        "no CSRF token, no revocation"
+    );
+    assert!(app.whoami().await.is_some());
+    let response = app.submit(&path, &[]).await;
     assert_is_redirect_to(&response, "/login");
     assert_eq!(app.whoami().await, None);
 }
