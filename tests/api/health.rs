@@ -60,6 +60,33 @@ async fn readyz_recovers_when_the_database_comes_back_without_a_restart() {
     assert_eq!(app.get_json("/readyz").await.status().as_u16(), 200);
 }
 
+#[tokio::test]
+async fn every_route_answers_503_while_the_database_is_away_and_recovers_after() {
+    let database_url = fresh_database().await;
+    let (server, name) = database_url.rsplit_once('/').unwrap();
+    let upstream = server.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
+    let proxy = Proxy::start(upstream).await;
+    let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
+    let app = spawn_with_settings(test_settings(&via_proxy)).await;
+    let (user, token) = app.user_with_token().await;
+    let username = user["username"].as_str().unwrap().to_string();
+
+    // Pooled connections die with the proxy: the first use of one must be a 503 too.
+    proxy.stop().await;
+    for _ in 0..2 {
+        let response = app.api(&token).get("/me").await;
+        assert_eq!(response.headers()["retry-after"], "5");
+        assert_problem(response, 503).await;
+        let login = serde_json::json!({"username": username, "password": crate::helpers::PASSWORD});
+        assert_problem(app.post_json("/login", &login).await, 503).await;
+    }
+    proxy.resume().await;
+    assert_eq!(
+        app.api(&token).get_body("/me").await["username"],
+        username.as_str()
+    );
+}
+
 /// A TCP proxy to PostgreSQL that can be cut (every connection dropped, port closed)
 /// and resumed on the same port: the database "stops" and "starts" for one app only.
 struct Proxy {

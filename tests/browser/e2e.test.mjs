@@ -61,9 +61,9 @@ function path(page) {
   return url.pathname + url.search;
 }
 
-/** axe-core in light and dark mode, no scripts of our own, links that lead somewhere,
- * then screenshots at phone and desktop width. */
-async function inspect(page, name) {
+/** axe-core in light and dark mode, no scripts of our own, links that lead somewhere
+ * (unless the site is broken on purpose), then screenshots at phone and desktop width. */
+async function inspect(page, name, { followLinks = true } = {}) {
   assert.equal(await page.locator('script').count(), 0, `${name}: pages need no JavaScript`);
   for (const colorScheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme });
@@ -80,7 +80,9 @@ async function inspect(page, name) {
   }
   await page.emulateMedia({ colorScheme: 'light' });
 
-  const hrefs = await page.$$eval('a[href]', (links) => [...new Set(links.map((a) => a.getAttribute('href')))]);
+  const hrefs = followLinks
+    ? await page.$$eval('a[href]', (links) => [...new Set(links.map((a) => a.getAttribute('href')))])
+    : [];
   for (const href of hrefs) {
     if (href.startsWith('#')) {
       assert.ok(await page.locator(href).count(), `${name}: in-page link ${href} has a target`);
@@ -335,6 +337,31 @@ test('error pages are full pages in the site layout', async (t) => {
     await stranger.context.close();
   });
   await context.close();
+});
+
+test('a bug is a 500 page with the request id, and an outage a 503 page', async (t) => {
+  await t.test('500', async () => {
+    const { context, page } = await visitor({ baseURL: process.env.KEYCARD_BROKEN_URL });
+    await signIn(page, 'broken_user', 'e2e-broken-passphrase');
+    assert.equal(path(page), '/me');
+    const response = await page.reload();
+    assert.equal(response.status(), 500);
+    const id = response.headers()['x-request-id'];
+    const text = await page.locator('main').innerText();
+    assert.ok(text.includes(id), 'the page quotes the request id');
+    assert.doesNotMatch(text, /revoked_tokens|relation|SELECT/);
+    // Every signed-in page of this instance fails the same way, so links are not followed.
+    await inspect(page, 'error-500', { followLinks: false });
+    await context.close();
+  });
+
+  await t.test('503', async () => {
+    const { context, page } = await visitor({ baseURL: process.env.KEYCARD_DOWN_URL });
+    await signIn(page, 'anyone', PASSWORD);
+    assert.match(await page.locator('main').innerText(), /database is unavailable; try again shortly/);
+    await inspect(page, 'error-503');
+    await context.close();
+  });
 });
 
 test('everything works with JavaScript turned off', async () => {
