@@ -399,3 +399,36 @@ async fn admin_forms_need_the_csrf_token() {
     assert_eq!(app.count_users().await, 2);
     assert_eq!(app.whoami().await.as_deref(), Some(admin_name.as_str()));
 }
+
+#[tokio::test]
+async fn every_response_that_shows_a_signed_in_user_is_no_store() {
+    let app = spawn_app().await;
+    let admin_name = unique_username();
+    let me = app.create_user(&admin_name).await;
+    app.sql(&format!(
+        "UPDATE users SET role = 'admin' WHERE id = {}",
+        me["id"]
+    ))
+    .await;
+    let token = app.login_token(&admin_name, PASSWORD).await;
+    app.browser_login(&admin_name, PASSWORD).await;
+    let paths = [
+        "/".to_string(),
+        "/me".to_string(),
+        "/me/sessions".to_string(),
+        "/users".to_string(),
+        format!("/users/{}", me["id"]),
+        "/admin".to_string(),
+    ];
+    for path in &paths {
+        let json = app.api(&token).get(path).await;
+        assert_eq!(json.status().as_u16(), 200, "{path}");
+        assert_eq!(json.headers()["cache-control"], "no-store", "JSON {path}");
+        let html = app.get_html(path).await;
+        assert_eq!(html.status().as_u16(), 200, "{path}");
+        assert_eq!(html.headers()["cache-control"], "no-store", "HTML {path}");
+        assert!(html.headers()["vary"].to_str().unwrap().contains("Accept"));
+    }
+    let refreshed = app.api(&token).post("/refresh", json!({})).await;
+    assert_eq!(refreshed.headers()["cache-control"], "no-store");
+}
