@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use actix_files::Files;
-use actix_web::web;
+use actix_web::{guard, web};
 
 use crate::error::AppError;
 use crate::handlers::{admin, health, home, me, register, session, sessions, users};
@@ -17,20 +17,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         .app_data(web::PayloadConfig::default().limit(BODY_LIMIT));
 
     // Home and probes
-    cfg.service(web::resource("/").route(web::get().to(home::show)))
-        .service(web::resource("/healthz").route(web::get().to(health::live)))
-        .service(web::resource("/readyz").route(web::get().to(health::ready)));
+    cfg.service(web::resource("/").route(get().to(home::show)))
+        .service(web::resource("/healthz").route(get().to(health::live)))
+        .service(web::resource("/readyz").route(get().to(health::ready)));
 
     // Accounts and sign-in
-    cfg.service(web::resource("/register").route(web::get().to(register::form)))
+    cfg.service(web::resource("/register").route(get().to(register::form)))
         .service(
             web::resource("/users")
-                .route(web::get().to(users::index))
+                .route(get().to(users::index))
                 .route(web::post().to(register::create)),
         )
         .service(
             web::resource("/login")
-                .route(web::get().to(session::form))
+                .route(get().to(session::form))
                 .route(web::post().to(session::login)),
         )
         .service(web::resource("/logout").route(web::post().to(session::logout)))
@@ -39,20 +39,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     // Self-service
     cfg.service(
         web::resource("/me")
-            .route(web::get().to(me::show))
+            .route(get().to(me::show))
             .route(web::post().to(me::update)),
     )
     .service(web::resource("/me/password").route(web::post().to(me::change_password)))
     .service(web::resource("/me/logout-all").route(web::post().to(me::logout_all)))
-    .service(web::resource("/me/sessions").route(web::get().to(sessions::list)))
+    .service(web::resource("/me/sessions").route(get().to(sessions::list)))
     .service(web::resource("/me/sessions/{id}/revoke").route(web::post().to(sessions::revoke)))
     .service(web::resource("/me/logout-others").route(web::post().to(sessions::logout_others)));
 
     // Directory
-    cfg.service(web::resource("/users/{id}").route(web::get().to(users::show)));
+    cfg.service(web::resource("/users/{id}").route(get().to(users::show)));
 
     // Administration
-    cfg.service(web::resource("/admin").route(web::get().to(admin::dashboard)))
+    cfg.service(web::resource("/admin").route(get().to(admin::dashboard)))
         .service(web::resource("/admin/users/{id}/role").route(web::post().to(admin::set_role)))
         .service(
             web::resource("/admin/users/{id}/{action:disable|enable|revoke|delete}")
@@ -68,6 +68,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     );
 
     cfg.default_service(web::to(not_found));
+}
+
+/// A GET route that answers HEAD too (RFC 9110 §9.3.2); actix-web sends no body for HEAD.
+fn get() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -34,7 +34,11 @@ pub fn see_other_with_flash(
 pub fn to_login(req: &HttpRequest) -> HttpResponse {
     let uri = req.uri();
     let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let next = if req.method() == actix_web::http::Method::GET && is_local_path(here) {
+    let reading = matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let next = if reading && is_local_path(here) {
         here
     } else {
         "/me"

@@ -32,7 +32,7 @@ async fn a_wrong_method_is_405_with_allow() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.headers()["allow"], "GET", "{path}");
+        assert_eq!(response.headers()["allow"], "GET, HEAD", "{path}");
         assert_problem(response, 405).await;
     }
     let response = app
@@ -48,6 +48,39 @@ async fn a_wrong_method_is_405_with_allow() {
             .await
             .unwrap()
             .contains("Method Not Allowed")
+    );
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = spawn_app().await;
+    for path in ["/", "/login", "/healthz", "/static/style.css"] {
+        let get = app
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let head = app
+            .request(reqwest::Method::HEAD, path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert_eq!(
+            head.headers()["content-type"],
+            get.headers()["content-type"],
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    let protected = app
+        .request(reqwest::Method::HEAD, "/users?page=2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        protected.headers()["location"],
+        "/login?next=/users%3Fpage%3D2"
     );
 }
 
