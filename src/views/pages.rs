@@ -78,6 +78,18 @@ pub struct ErrorPage {
     pub request_id: Option<String>,
 }
 
+impl ErrorPage {
+    /// The problem's `detail` as a sentence for people: capitalised. (The JSON keeps
+    /// the detail as it is.)
+    pub fn sentence(&self) -> String {
+        let mut chars = self.detail.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// What the visitor typed into the sign-up form (never the password).
 #[derive(Debug, Clone, Default)]
 pub struct RegisterValues {

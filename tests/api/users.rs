@@ -150,7 +150,7 @@ async fn the_html_list_links_pages_and_keeps_the_search() {
         bad.text()
             .await
             .unwrap()
-            .contains("page must be a whole number")
+            .contains("Page must be a whole number")
     );
 }
 

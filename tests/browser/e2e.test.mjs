@@ -296,7 +296,7 @@ test('error pages are full pages in the site layout', async (t) => {
   await signIn(page, 'errors_user', PASSWORD);
 
   const cases = [
-    ['400', '/users?page=0', 400, /page must be a whole number/],
+    ['400', '/users?page=0', 400, /page must be a whole number/i],
     ['403', '/admin', 403, /admins only/],
     ['404', '/no/such/page', 404, /nothing at this address/],
     ['405', '/logout', 405, /Method Not Allowed/],
