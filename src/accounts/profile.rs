@@ -2,8 +2,9 @@
 
 use actix_web::web;
 
+use crate::accounts::Client;
 use crate::auth::identity::Identity;
-use crate::auth::password;
+use crate::auth::{password, throttle};
 use crate::db::sessions::{self, Session};
 use crate::db::{self, users, users::User};
 use crate::domain::{DisplayName, NewPassword};
@@ -29,9 +30,14 @@ pub async fn set_display_name(
 /// then stores the new hash and ends every other session. The current session moves to
 /// its next generation, so its earlier tokens stop working too; the caller issues a
 /// fresh token in it. A wrong current password changes nothing.
+///
+/// Wrong current passwords count as failed sign-ins (the same limits, so a stolen
+/// session cannot be used to guess the password at bcrypt speed): past the limit the
+/// answer is `429` before any hashing.
 pub async fn change_password(
     state: &AppState,
     identity: &Identity,
+    client: &Client,
     current: String,
     new: &str,
 ) -> Result<(User, Session), AppError> {
@@ -42,11 +48,22 @@ pub async fn change_password(
     if current.is_empty() {
         errors.add("current_password", "is required");
     } else {
+        let (auth, username, address) = (
+            state.settings.auth.clone(),
+            identity.user.username.clone(),
+            client.address.clone(),
+        );
+        let attempt = db::blocking(&state.pool, move |conn| {
+            throttle::reserve(conn, &auth, &username, &address)
+        })
+        .await?;
         let stored = identity.user.password_hash.clone();
         let matches = web::block(move || password::verify(&current, &stored))
             .await
             .map_err(AppError::internal)?;
-        if !matches {
+        if matches {
+            db::blocking(&state.pool, move |conn| throttle::forgive(conn, &attempt)).await?;
+        } else {
             errors.add("current_password", "is not your current password");
         }
     }

@@ -11,6 +11,7 @@ use crate::auth::tokens;
 use crate::db::users::User;
 use crate::db::{self, sessions};
 use crate::error::AppError;
+use crate::handlers::client_of;
 use crate::handlers::session::{NoFields, signed_in};
 use crate::http::format::{self, Format};
 use crate::http::input::{Input, present};
@@ -102,9 +103,11 @@ pub async fn change_password(
     CurrentUser(identity): CurrentUser,
     Input(change): Input<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_of(&req, &state);
     let changed = profile::change_password(
         &state,
         &identity,
+        &client,
         change.current_password,
         &change.new_password,
     )

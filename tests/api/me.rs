@@ -258,3 +258,26 @@ async fn logout_all_ends_every_session_and_a_fresh_sign_in_works() {
     );
     assert_eq!(app.whoami_bearer(&again).await, None);
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_count_as_failed_sign_ins() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token().await;
+    let api = app.api(&token);
+    let guess = |current: &str| json!({"current_password": current, "new_password": "a-brand-new-passphrase"});
+    for i in 0..5 {
+        let body = guess(&format!("guess-number-{i}"));
+        assert_problem(api.post("/me/password", body).await, 422).await;
+    }
+    let response = api.post("/me/password", guess(PASSWORD)).await;
+    assert!(
+        response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_problem(response, 429).await;
+    assert!(app.whoami_bearer(&token).await.is_some(), "nothing changed");
+}
