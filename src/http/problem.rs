@@ -43,13 +43,29 @@ impl FieldErrors {
         fields.iter().find(|f| self.has(f)).copied().unwrap_or("")
     }
 
-    /// A field name as people read it: `display_name` → `display name`.
+    /// A field name as people read it: `display_name` → `Display name`.
     pub fn label(&self, field: &str) -> String {
-        field.replace('_', " ")
+        let words = field.replace('_', " ");
+        let mut chars = words.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
-        self.0.iter()
+    /// `(field, message)` pairs with `fields` first, in that (form) order, then any
+    /// others: the error summary reads in the order the form does.
+    pub fn ordered<'a>(&'a self, fields: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+        let known = fields.iter().copied().filter(|f| self.has(f));
+        let others = self
+            .0
+            .keys()
+            .map(String::as_str)
+            .filter(|f| !fields.contains(f));
+        known
+            .chain(others)
+            .flat_map(|f| self.get(f).iter().map(move |m| (f, m.as_str())))
+            .collect()
     }
 
     /// `Ok(value)` when nothing was reported, else the collected errors.
@@ -104,5 +120,30 @@ impl Problem {
             503 => "the service is unavailable; try again shortly",
             _ => "something went wrong",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldErrors;
+
+    #[test]
+    fn the_summary_follows_the_form_order_then_the_rest() {
+        let mut errors = FieldErrors::default();
+        errors.add("password", "is too short");
+        errors.add("zeta", "is odd");
+        errors.add("username", "is taken");
+        errors.add("password", "is common");
+        assert_eq!(
+            errors.ordered(&["username", "display_name", "password"]),
+            [
+                ("username", "is taken"),
+                ("password", "is too short"),
+                ("password", "is common"),
+                ("zeta", "is odd"),
+            ]
+        );
+        assert_eq!(errors.label("current_password"), "Current password");
+        assert_eq!(errors.label(""), "");
     }
 }
