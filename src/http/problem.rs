@@ -39,7 +39,8 @@ impl FieldErrors {
     }
 
     /// The first of `fields` (in form order) that has an error: where focus goes.
-    pub fn first_of<'a>(&self, fields: &[&'a str]) -> &'a str {
+    pub fn first_of<'a>(&self, fields: impl AsRef<[&'a str]>) -> &'a str {
+        let fields = fields.as_ref();
         fields.iter().find(|f| self.has(f)).copied().unwrap_or("")
     }
 
@@ -53,15 +54,21 @@ impl FieldErrors {
             .unwrap_or_default()
     }
 
+    /// Every `(field, message)` pair, by field name.
+    pub fn messages(&self) -> Vec<(&str, &str)> {
+        self.ordered([])
+    }
+
     /// `(field, message)` pairs with `fields` first, in that (form) order, then any
     /// others: the error summary reads in the order the form does.
-    pub fn ordered<'a>(&'a self, fields: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    pub fn ordered<'a>(&'a self, fields: impl AsRef<[&'a str]>) -> Vec<(&'a str, &'a str)> {
+        let fields = fields.as_ref();
         let known = fields.iter().copied().filter(|f| self.has(f));
         let others = self
             .0
             .keys()
             .map(String::as_str)
-            .filter(|f| !fields.contains(f));
+            .filter(move |f| !fields.contains(f));
         known
             .chain(others)
             .flat_map(|f| self.get(f).iter().map(move |m| (f, m.as_str())))
@@ -135,7 +142,7 @@ mod tests {
         errors.add("username", "is taken");
         errors.add("password", "is common");
         assert_eq!(
-            errors.ordered(&["username", "display_name", "password"]),
+            errors.ordered(["username", "display_name", "password"]),
             [
                 ("username", "is taken"),
                 ("password", "is too short"),

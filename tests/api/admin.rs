@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_is_redirect_to, assert_problem, spawn_app, unique_username};
+use crate::helpers::{PASSWORD, assert_is_redirect_to, assert_problem, spawn_app};
 
 const ACTIONS: [(&str, Option<&str>); 5] = [
     ("role", Some("admin")),
@@ -284,13 +284,7 @@ async fn revoke_all_signs_everyone_out_including_the_admin_and_sign_in_works_aft
 #[tokio::test]
 async fn the_html_dashboard_acts_through_forms_with_flash_messages() {
     let app = spawn_app().await;
-    let admin_name = unique_username();
-    app.create_user(&admin_name).await;
-    app.sql(&format!(
-        "UPDATE users SET role = 'admin' WHERE username = '{admin_name}'"
-    ))
-    .await;
-    app.browser_login(&admin_name, PASSWORD).await;
+    app.browser_admin().await;
     let target = app.create_user("alice").await;
     let id = target["id"].as_i64().unwrap();
 
@@ -348,14 +342,7 @@ async fn the_html_dashboard_acts_through_forms_with_flash_messages() {
 #[tokio::test]
 async fn the_html_last_admin_refusal_is_a_409_page() {
     let app = spawn_app().await;
-    let admin_name = unique_username();
-    let me = app.create_user(&admin_name).await;
-    app.sql(&format!(
-        "UPDATE users SET role = 'admin' WHERE id = {}",
-        me["id"]
-    ))
-    .await;
-    app.browser_login(&admin_name, PASSWORD).await;
+    let me = app.browser_admin().await;
     let response = app
         .submit(&format!("/admin/users/{}/disable", me["id"]), &[])
         .await;
@@ -372,13 +359,8 @@ async fn the_html_last_admin_refusal_is_a_409_page() {
 #[tokio::test]
 async fn admin_forms_need_the_csrf_token() {
     let app = spawn_app().await;
-    let admin_name = unique_username();
-    app.create_user(&admin_name).await;
-    app.sql(&format!(
-        "UPDATE users SET role = 'admin' WHERE username = '{admin_name}'"
-    ))
-    .await;
-    app.browser_login(&admin_name, PASSWORD).await;
+    let admin = app.browser_admin().await;
+    let admin_name = admin["username"].as_str().unwrap().to_string();
     let target = app.create_user("bob_target").await;
     for (action, role) in ACTIONS {
         let path = format!("/admin/users/{}/{action}", target["id"]);
@@ -403,15 +385,10 @@ async fn admin_forms_need_the_csrf_token() {
 #[tokio::test]
 async fn every_response_that_shows_a_signed_in_user_is_no_store() {
     let app = spawn_app().await;
-    let admin_name = unique_username();
-    let me = app.create_user(&admin_name).await;
-    app.sql(&format!(
-        "UPDATE users SET role = 'admin' WHERE id = {}",
-        me["id"]
-    ))
-    .await;
-    let token = app.login_token(&admin_name, PASSWORD).await;
-    app.browser_login(&admin_name, PASSWORD).await;
+    let me = app.browser_admin().await;
+    let token = app
+        .login_token(me["username"].as_str().unwrap(), PASSWORD)
+        .await;
     let paths = [
         "/".to_string(),
         "/me".to_string(),

@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use crate::helpers::{
-    assert_problem, fresh_database, spawn_app, spawn_with_settings, test_settings,
+    TestApp, assert_problem, fresh_database, spawn_app, spawn_with_settings, test_settings,
 };
 
 #[tokio::test]
@@ -45,12 +45,7 @@ async fn with_the_database_unreachable_healthz_is_ok_and_readyz_is_503_within_th
 
 #[tokio::test]
 async fn readyz_recovers_when_the_database_comes_back_without_a_restart() {
-    let database_url = fresh_database().await;
-    let (server, name) = database_url.rsplit_once('/').unwrap();
-    let upstream = server.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
-    let proxy = Proxy::start(upstream).await;
-    let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
-    let app = spawn_with_settings(test_settings(&via_proxy)).await;
+    let (app, proxy) = app_behind_proxy().await;
 
     assert_eq!(app.get_json("/readyz").await.status().as_u16(), 200);
     proxy.stop().await;
@@ -62,12 +57,7 @@ async fn readyz_recovers_when_the_database_comes_back_without_a_restart() {
 
 #[tokio::test]
 async fn every_route_answers_503_while_the_database_is_away_and_recovers_after() {
-    let database_url = fresh_database().await;
-    let (server, name) = database_url.rsplit_once('/').unwrap();
-    let upstream = server.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
-    let proxy = Proxy::start(upstream).await;
-    let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
-    let app = spawn_with_settings(test_settings(&via_proxy)).await;
+    let (app, proxy) = app_behind_proxy().await;
     let (user, token) = app.user_with_token().await;
     let username = user["username"].as_str().unwrap().to_string();
 
@@ -85,6 +75,16 @@ async fn every_route_answers_503_while_the_database_is_away_and_recovers_after()
         app.api(&token).get_body("/me").await["username"],
         username.as_str()
     );
+}
+
+/// An app whose database connections all pass through a proxy the test controls.
+async fn app_behind_proxy() -> (TestApp, Proxy) {
+    let database_url = fresh_database().await;
+    let (server, name) = database_url.rsplit_once('/').unwrap();
+    let upstream = server.rsplit_once(':').unwrap().1.parse::<u16>().unwrap();
+    let proxy = Proxy::start(upstream).await;
+    let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{name}", proxy.port);
+    (spawn_with_settings(test_settings(&via_proxy)).await, proxy)
 }
 
 /// A TCP proxy to PostgreSQL that can be cut (every connection dropped, port closed)

@@ -423,6 +423,24 @@ impl TestApp {
         (user, token)
     }
 
+    /// A fresh admin signed in in this browser; returns the user.
+    pub async fn browser_admin(&self) -> serde_json::Value {
+        let username = unique_username();
+        let user = self.create_user(&username).await;
+        self.sql(&format!(
+            "UPDATE users SET role = 'admin' WHERE id = {}",
+            user["id"]
+        ))
+        .await;
+        let response = self.browser_login(&username, PASSWORD).await;
+        assert_eq!(
+            response.status().as_u16(),
+            303,
+            "browser sign-in of {username}"
+        );
+        user
+    }
+
     /// Signs up and signs in this browser through the HTML forms; returns the username.
     pub async fn browser_user(&self) -> String {
         let username = unique_username();
