@@ -8,9 +8,9 @@ use actix_web::web;
 use diesel::prelude::*;
 
 use crate::auth::{password, throttle};
+use crate::db;
 use crate::db::sessions::{self, NewSession, Session};
-use crate::db::users::{NewUser, User};
-use crate::db::{self, schema::users};
+use crate::db::users::{self, NewUser, User, UserChanges};
 use crate::domain::{DisplayName, NewPassword, Role, Username};
 use crate::error::AppError;
 use crate::http::problem::FieldErrors;
@@ -128,10 +128,13 @@ pub async fn sign_in(
     db::blocking(&state.pool, move |conn| {
         throttle::forgive(conn, &attempt)?;
         let user = match rehash {
-            Some(hash) => diesel::update(users::table.find(user.id))
-                .set(users::password_hash.eq(hash))
-                .returning(User::as_returning())
-                .get_result(conn)?,
+            Some(hash) => {
+                let changes = UserChanges {
+                    password_hash: Some(&hash),
+                    ..Default::default()
+                };
+                users::update(conn, user.id, &changes)?
+            }
             None => user,
         };
         let session = start_session(conn, &state_inner, &user, &client)?;

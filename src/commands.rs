@@ -38,7 +38,12 @@ pub fn create_admin(settings: &Settings, username: &str) -> anyhow::Result<Strin
     let mut conn = connect(settings)?;
     db::run_migrations(&mut conn)?;
     if let Some(user) = users::User::find_by_username(&mut conn, username.as_str())? {
-        let user = users::promote_to_admin(&mut conn, user.id)?;
+        let promotion = users::UserChanges {
+            role: Some(crate::domain::Role::Admin.as_str()),
+            disabled: Some(false),
+            ..Default::default()
+        };
+        let user = users::update(&mut conn, user.id, &promotion)?;
         return Ok(format!(
             "promoted {} (id {}) to admin",
             user.username, user.id

@@ -8,7 +8,7 @@
 use diesel::prelude::*;
 
 use crate::db::sessions;
-use crate::db::users::{self, User};
+use crate::db::users::{self, User, UserChanges};
 use crate::domain::Role;
 use crate::error::AppError;
 
@@ -34,6 +34,27 @@ impl AdminAction {
                 self,
                 AdminAction::SetRole(Role::User) | AdminAction::Disable | AdminAction::Delete
             )
+    }
+
+    /// The columns the action changes, if any.
+    fn changes(self) -> Option<UserChanges<'static>> {
+        let (role, disabled) = match self {
+            AdminAction::SetRole(role) => (Some(role.as_str()), None),
+            AdminAction::Disable => (None, Some(true)),
+            AdminAction::Enable => (None, Some(false)),
+            AdminAction::Revoke | AdminAction::Delete => return None,
+        };
+        Some(UserChanges {
+            role,
+            disabled,
+            ..Default::default()
+        })
+    }
+
+    /// Whether every token of the user stops working (a deleted user's sessions go
+    /// with the row).
+    fn ends_sessions(self) -> bool {
+        matches!(self, AdminAction::Disable | AdminAction::Revoke)
     }
 
     /// What happened, as the dashboard's flash message says it.
@@ -62,21 +83,16 @@ pub fn apply(conn: &mut PgConnection, id: i64, action: AdminAction) -> Result<Us
                 user.username
             )));
         }
-        Ok(match action {
-            AdminAction::SetRole(role) => users::set_role(conn, id, role)?,
-            AdminAction::Enable => users::set_disabled(conn, id, false)?,
-            AdminAction::Disable => {
-                sessions::end_all_of_user(conn, id, None)?;
-                users::set_disabled(conn, id, true)?
-            }
-            AdminAction::Revoke => {
-                sessions::end_all_of_user(conn, id, None)?;
-                user
-            }
-            AdminAction::Delete => {
-                users::delete(conn, id)?; // sessions go with it (ON DELETE CASCADE)
-                user
-            }
+        if action.ends_sessions() {
+            sessions::end_all_of_user(conn, id, None)?;
+        }
+        if action == AdminAction::Delete {
+            users::delete(conn, id)?; // sessions go with it (ON DELETE CASCADE)
+            return Ok(user);
+        }
+        Ok(match action.changes() {
+            Some(changes) => users::update(conn, id, &changes)?,
+            None => user,
         })
     })
 }

@@ -5,8 +5,9 @@ use actix_web::web;
 use crate::accounts::Client;
 use crate::auth::identity::Identity;
 use crate::auth::{password, throttle};
+use crate::db;
 use crate::db::sessions::{self, Session};
-use crate::db::{self, users, users::User};
+use crate::db::users::{self, User, UserChanges};
 use crate::domain::{DisplayName, NewPassword};
 use crate::error::AppError;
 use crate::http::problem::FieldErrors;
@@ -21,7 +22,11 @@ pub async fn set_display_name(
         .map_err(|e| AppError::Validation(FieldErrors::single("display_name", e)))?
         .map(DisplayName::into_inner);
     db::blocking(&state.pool, move |conn| {
-        Ok(users::set_display_name(conn, user_id, name.as_deref())?)
+        let changes = UserChanges {
+            display_name: Some(name.as_deref()),
+            ..Default::default()
+        };
+        Ok(users::update(conn, user_id, &changes)?)
     })
     .await
 }
@@ -80,10 +85,13 @@ pub async fn change_password(
     db::blocking(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction(|conn| {
-            let user = users::set_password_hash(conn, user_id, &hash)?;
+            let changes = UserChanges {
+                password_hash: Some(&hash),
+                ..Default::default()
+            };
+            let user = users::update(conn, user_id, &changes)?;
             sessions::end_all_of_user(conn, user_id, Some(sid))?;
-            sessions::next_generation(conn, sid)?;
-            let session = sessions::find(conn, sid)?;
+            let session = sessions::next_generation(conn, sid)?;
             Ok((user, session))
         })
     })

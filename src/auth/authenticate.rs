@@ -10,7 +10,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use chrono::Utc;
@@ -20,7 +20,6 @@ use crate::auth::tokens;
 use crate::db::{self, sessions};
 use crate::error::AppError;
 use crate::http::cookies;
-use crate::http::csrf::sets_cookie;
 use crate::http::negotiation::is_static;
 use crate::state::AppState;
 
@@ -47,8 +46,8 @@ pub async fn middleware(
     };
     let Some(identity) = identity else {
         let mut response = next.call(req).await?.map_into_boxed_body();
-        if source == TokenSource::Cookie && !sets_cookie(&response, cookies::ACCESS_TOKEN) {
-            append_cookie(
+        if source == TokenSource::Cookie && !cookies::sets(&response, cookies::ACCESS_TOKEN) {
+            cookies::append(
                 &mut response,
                 &cookies::removal(&state.settings, cookies::ACCESS_TOKEN),
             );
@@ -56,7 +55,7 @@ pub async fn middleware(
         return Ok(response);
     };
 
-    touch_if_stale(&state, &identity);
+    let identity = touch_if_stale(&state, identity).await;
     req.extensions_mut().insert(identity.clone());
     let mut response = next.call(req).await?.map_into_boxed_body();
     if source == TokenSource::Cookie {
@@ -120,42 +119,38 @@ async fn identify(
     }))
 }
 
-/// Keeps "last used" current to the minute without a write on every request: the write
-/// runs in the background and the request does not wait for it.
-fn touch_if_stale(state: &web::Data<AppState>, identity: &Identity) {
+/// Keeps "last used" current to the minute without a write on every request: only a
+/// request that finds it a minute old writes it (one short UPDATE per session per
+/// minute), and waits for it, so the next request sees it. A failed write is logged
+/// and the request goes on.
+async fn touch_if_stale(state: &web::Data<AppState>, mut identity: Identity) -> Identity {
     if (Utc::now() - identity.session.last_used_at).num_seconds() < TOUCH_EVERY_SECS {
-        return;
+        return identity;
     }
-    let (pool, sid) = (state.pool.clone(), identity.session.id);
-    actix_web::rt::spawn(async move {
-        if let Err(error) = db::blocking(&pool, move |conn| Ok(sessions::touch(conn, sid)?)).await {
-            tracing::warn!(%error, "could not record session use");
-        }
-    });
+    let sid = identity.session.id;
+    match db::blocking(&state.pool, move |conn| Ok(sessions::touch(conn, sid)?)).await {
+        Ok(()) => identity.session.last_used_at = Utc::now(),
+        Err(error) => tracing::warn!(%error, "could not record session use"),
+    }
+    identity
 }
 
 fn renew_if_due(state: &AppState, identity: &Identity, response: &mut ServiceResponse<BoxBody>) {
     let claims = &identity.claims;
     let half_life = claims.iat + claims.lifetime_secs() / 2;
     // A handler that signed out, refreshed or changed the password set its own cookie.
-    if Utc::now().timestamp() < half_life || sets_cookie(response, cookies::ACCESS_TOKEN) {
+    if Utc::now().timestamp() < half_life || cookies::sets(response, cookies::ACCESS_TOKEN) {
         return;
     }
     match tokens::issue(state, &identity.user, &identity.session) {
         Ok(Some(fresh)) if fresh.claims.exp > claims.exp => {
             let max_age = u64::try_from(fresh.claims.lifetime_secs()).unwrap_or(0);
-            append_cookie(
+            cookies::append(
                 response,
                 &cookies::access_token(&state.settings, fresh.token, max_age),
             );
         }
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "sliding renewal failed"),
-    }
-}
-
-fn append_cookie(response: &mut ServiceResponse<BoxBody>, cookie: &actix_web::cookie::Cookie<'_>) {
-    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
-        response.headers_mut().append(header::SET_COOKIE, value);
     }
 }

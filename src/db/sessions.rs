@@ -95,11 +95,12 @@ pub fn end_everyone(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(sessions::table).execute(conn)
 }
 
-/// Moves a session to its next generation: its earlier tokens stop working.
-pub fn next_generation(conn: &mut PgConnection, session_id: Uuid) -> QueryResult<i32> {
+/// Moves a session to its next generation (its earlier tokens stop working) and
+/// returns it as stored now.
+pub fn next_generation(conn: &mut PgConnection, session_id: Uuid) -> QueryResult<Session> {
     diesel::update(sessions::table.find(session_id))
         .set(sessions::generation.eq(sessions::generation + 1))
-        .returning(sessions::generation)
+        .returning(Session::as_returning())
         .get_result(conn)
 }
 
@@ -124,11 +125,4 @@ pub fn purge_expired(
             .filter(sessions::created_at.lt(cutoff)),
     )
     .execute(conn)
-}
-
-pub fn find(conn: &mut PgConnection, session_id: Uuid) -> QueryResult<Session> {
-    sessions::table
-        .find(session_id)
-        .select(Session::as_select())
-        .first(conn)
 }

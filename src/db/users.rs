@@ -69,14 +69,21 @@ impl NewUser<'_> {
     }
 }
 
-/// Makes an existing user an enabled admin (`keycard create-admin` on a taken name).
-pub fn promote_to_admin(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
+/// What an update changes; `None` leaves a column as it is (`display_name:
+/// Some(None)` clears the name). `updated_at` is always set.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges<'a> {
+    pub display_name: Option<Option<&'a str>>,
+    pub password_hash: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub disabled: Option<bool>,
+}
+
+/// Applies `changes` to user `id` and returns the user as stored now.
+pub fn update(conn: &mut PgConnection, id: i64, changes: &UserChanges<'_>) -> QueryResult<User> {
     diesel::update(users::table.find(id))
-        .set((
-            users::role.eq(Role::Admin.as_str()),
-            users::disabled.eq(false),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
+        .set((changes, users::updated_at.eq(diesel::dsl::now)))
         .returning(User::as_returning())
         .get_result(conn)
 }
@@ -114,8 +121,8 @@ pub fn escape_like(q: &str) -> String {
     escaped
 }
 
-/// The admin dashboard's numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The admin dashboard's numbers; also `GET /admin`'s JSON as they are (no secrets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub users: i64,
     pub admins: i64,
@@ -135,50 +142,6 @@ pub fn counts(conn: &mut PgConnection) -> QueryResult<Counts> {
         admins,
         disabled,
     })
-}
-
-pub fn set_display_name(
-    conn: &mut PgConnection,
-    id: i64,
-    display_name: Option<&str>,
-) -> QueryResult<User> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::display_name.eq(display_name),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(User::as_returning())
-        .get_result(conn)
-}
-
-pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryResult<User> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::password_hash.eq(hash),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(User::as_returning())
-        .get_result(conn)
-}
-
-pub fn set_role(conn: &mut PgConnection, id: i64, role: Role) -> QueryResult<User> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::role.eq(role.as_str()),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(User::as_returning())
-        .get_result(conn)
-}
-
-pub fn set_disabled(conn: &mut PgConnection, id: i64, disabled: bool) -> QueryResult<User> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::disabled.eq(disabled),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(User::as_returning())
-        .get_result(conn)
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {

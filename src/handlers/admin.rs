@@ -11,16 +11,15 @@ use crate::auth::extract::AdminUser;
 use crate::db::{self, sessions, users};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::handlers::me::signed_out;
-use crate::handlers::session::NoFields;
-use crate::handlers::users::{load_page, parse_user_id};
+use crate::handlers::session::{NoFields, signed_out};
+use crate::handlers::users::parse_user_id;
 use crate::http::format::{self, Format};
 use crate::http::input::Input;
 use crate::http::pagination;
 use crate::http::problem::FieldErrors;
 use crate::http::redirect;
 use crate::state::AppState;
-use crate::views::json::{AdminCounts, UserJson};
+use crate::views::json::UserJson;
 use crate::views::pages::{AdminPage, Layout, Pager, UserView};
 
 #[derive(Debug, Deserialize)]
@@ -40,12 +39,17 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     AdminUser(identity): AdminUser,
 ) -> Result<HttpResponse, AppError> {
-    let counts = db::blocking(&state.pool, |conn| Ok(users::counts(conn)?)).await?;
     if format == Format::Json {
-        return Ok(format::json(StatusCode::OK, &AdminCounts::from(counts)));
+        let counts = db::blocking(&state.pool, |conn| Ok(users::counts(conn)?)).await?;
+        return Ok(format::json(StatusCode::OK, &counts));
     }
     let query = pagination::parse(req.query_string())?;
-    let (items, total) = load_page(&state, &query).await?;
+    let (q, offset, limit) = (query.q.clone(), query.offset(), query.per_page);
+    // One trip to the blocking pool for both.
+    let (counts, (items, total)) = db::blocking(&state.pool, move |conn| {
+        Ok((users::counts(conn)?, users::page(conn, &q, offset, limit)?))
+    })
+    .await?;
     let confirm: Confirm = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     format::html(
         StatusCode::OK,

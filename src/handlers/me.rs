@@ -12,11 +12,11 @@ use crate::db::users::User;
 use crate::db::{self, sessions};
 use crate::error::AppError;
 use crate::handlers::client_of;
-use crate::handlers::session::{NoFields, signed_in};
+use crate::handlers::session::{NoFields, signed_in, signed_out};
 use crate::http::format::{self, Format};
 use crate::http::input::{Input, present};
 use crate::http::problem::FieldErrors;
-use crate::http::{cookies, flash, redirect};
+use crate::http::redirect;
 use crate::state::AppState;
 use crate::views::json::UserJson;
 use crate::views::pages::{Layout, MePage, UserView};
@@ -45,16 +45,13 @@ pub async fn show(
             StatusCode::OK,
             &UserJson::from(&identity.user),
         )),
-        Format::Html => {
-            let typed = identity.user.display_name.clone().unwrap_or_default();
-            page(
-                &req,
-                StatusCode::OK,
-                &identity.user,
-                typed,
-                FieldErrors::default(),
-            )
-        }
+        Format::Html => page(
+            &req,
+            StatusCode::OK,
+            &identity.user,
+            None,
+            FieldErrors::default(),
+        ),
     }
 }
 
@@ -89,7 +86,7 @@ pub async fn update(
             &req,
             StatusCode::UNPROCESSABLE_ENTITY,
             &identity.user,
-            typed,
+            Some(typed),
             errors,
         ),
         Err(error) => Err(error),
@@ -115,12 +112,11 @@ pub async fn change_password(
     let (user, session) = match changed {
         Ok(changed) => changed,
         Err(AppError::Validation(errors)) if format == Format::Html => {
-            let typed = identity.user.display_name.clone().unwrap_or_default();
             return page(
                 &req,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &identity.user,
-                typed,
+                None,
                 errors,
             );
         }
@@ -156,27 +152,13 @@ pub async fn logout_all(
     ))
 }
 
-/// The answer after the caller's own session ended: `204`, or a `303` to `location`
-/// with a flash message; the token cookie is cleared either way.
-pub fn signed_out(state: &AppState, format: Format, location: &str, message: &str) -> HttpResponse {
-    let mut response = match format {
-        Format::Json => HttpResponse::NoContent(),
-        Format::Html => {
-            let mut builder = HttpResponse::SeeOther();
-            builder.insert_header((actix_web::http::header::LOCATION, location));
-            flash::set(&mut builder, state, message);
-            builder
-        }
-    };
-    response.cookie(cookies::removal(&state.settings, cookies::ACCESS_TOKEN));
-    response.finish()
-}
-
+/// The profile page; the display-name field shows `typed` (what the visitor sent)
+/// or, without it, the name as stored.
 fn page(
     req: &HttpRequest,
     status: StatusCode,
     user: &User,
-    display_name: String,
+    typed: Option<String>,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     format::html(
@@ -184,7 +166,7 @@ fn page(
         &MePage {
             layout: Layout::from_request(req, "Your profile"),
             user: UserView::from(user),
-            display_name,
+            display_name: typed.unwrap_or_else(|| user.display_name.clone().unwrap_or_default()),
             errors,
         },
     )

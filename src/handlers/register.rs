@@ -10,6 +10,7 @@ use crate::auth::tokens;
 use crate::db;
 use crate::error::AppError;
 use crate::handlers::client_of;
+use crate::handlers::session::signed_in;
 use crate::http::format::{self, Format};
 use crate::http::input::Input;
 use crate::http::problem::FieldErrors;
@@ -84,16 +85,13 @@ pub async fn create(
         Format::Html => {
             let client = client_of(&req, &state);
             let state_inner = state.clone();
-            let signed_in = user.clone();
+            let new_user = user.clone();
             let session = db::blocking(&state.pool, move |conn| {
-                accounts::start_session(conn, &state_inner, &signed_in, &client)
+                accounts::start_session(conn, &state_inner, &new_user, &client)
             })
             .await?;
             let issued = tokens::issue_now(&state, &user, &session)?;
-            let mut response = HttpResponse::SeeOther();
-            response.insert_header((header::LOCATION, "/me"));
-            tokens::set_cookies(&mut response, &state, &issued);
-            Ok(response.finish())
+            Ok(signed_in(&state, format, &user, &issued, "/me", None))
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Signing in and out: `GET /login`, `POST /login`, `POST /logout`, `POST /refresh`.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ use crate::handlers::client_of;
 use crate::http::format::{self, Format};
 use crate::http::input::Input;
 use crate::http::problem::FieldErrors;
-use crate::http::{cookies, csrf, flash, redirect};
+use crate::http::{cookies, csrf, redirect};
 use crate::state::AppState;
 use crate::views::json::{TokenJson, UserJson};
 use crate::views::pages::{Layout, LoginPage};
@@ -112,18 +112,7 @@ pub async fn logout(
         })
         .await?;
     }
-    let mut response = match format {
-        Format::Json => HttpResponse::NoContent(),
-        Format::Html => {
-            let mut builder = HttpResponse::SeeOther();
-            builder.insert_header((header::LOCATION, "/"));
-            flash::set(&mut builder, &state, "You are signed out");
-            builder
-        }
-    };
-    response.cookie(cookies::removal(&state.settings, cookies::ACCESS_TOKEN));
-    response.cookie(cookies::removal(&state.settings, csrf::COOKIE));
-    Ok(response.finish())
+    Ok(signed_out(&state, format, "/", "You are signed out"))
 }
 
 pub async fn refresh(
@@ -162,14 +151,7 @@ pub fn signed_in(
 ) -> HttpResponse {
     let mut response = match format {
         Format::Json => HttpResponse::Ok(),
-        Format::Html => {
-            let mut builder = HttpResponse::SeeOther();
-            builder.insert_header((header::LOCATION, location));
-            if let Some(message) = message {
-                flash::set(&mut builder, state, message);
-            }
-            builder
-        }
+        Format::Html => redirect::see_other_builder(state, location, message),
     };
     tokens::set_cookies(&mut response, state, issued);
     match format {
@@ -181,6 +163,15 @@ pub fn signed_in(
         }),
         Format::Html => response.finish(),
     }
+}
+
+/// The answer after the caller's own session ended: `204`, or a `303` to `location`
+/// saying so; the token and CSRF cookies are cleared either way.
+pub fn signed_out(state: &AppState, format: Format, location: &str, message: &str) -> HttpResponse {
+    let mut response = redirect::after_action(format, state, location, message);
+    response.cookie(cookies::removal(&state.settings, cookies::ACCESS_TOKEN));
+    response.cookie(cookies::removal(&state.settings, csrf::COOKIE));
+    response.finish()
 }
 
 fn login_page(

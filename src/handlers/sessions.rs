@@ -8,8 +8,7 @@ use uuid::Uuid;
 use crate::auth::extract::CurrentUser;
 use crate::db::{self, sessions};
 use crate::error::AppError;
-use crate::handlers::me::signed_out;
-use crate::handlers::session::NoFields;
+use crate::handlers::session::{NoFields, signed_out};
 use crate::http::format::{self, Format};
 use crate::http::input::Input;
 use crate::http::redirect;
@@ -87,10 +86,7 @@ pub async fn revoke(
             "This session was signed out",
         ));
     }
-    Ok(match format {
-        Format::Json => HttpResponse::NoContent().finish(),
-        Format::Html => redirect::see_other_with_flash(&state, "/me/sessions", "Session revoked"),
-    })
+    Ok(redirect::after_action(format, &state, "/me/sessions", "Session revoked").finish())
 }
 
 pub async fn logout_others(
@@ -104,15 +100,10 @@ pub async fn logout_others(
         Ok(sessions::end_all_of_user(conn, user_id, Some(keep))?)
     })
     .await?;
-    Ok(match format {
-        Format::Json => HttpResponse::NoContent().finish(),
-        Format::Html => {
-            let message = match ended {
-                0 => "There were no other sessions".to_string(),
-                1 => "Signed out of 1 other session".to_string(),
-                n => format!("Signed out of {n} other sessions"),
-            };
-            redirect::see_other_with_flash(&state, "/me/sessions", &message)
-        }
-    })
+    let message = match ended {
+        0 => "There were no other sessions".to_string(),
+        1 => "Signed out of 1 other session".to_string(),
+        n => format!("Signed out of {n} other sessions"),
+    };
+    Ok(redirect::after_action(format, &state, "/me/sessions", &message).finish())
 }

@@ -8,7 +8,7 @@ use crate::auth::extract::CurrentUser;
 use crate::db::{self, users, users::User};
 use crate::error::AppError;
 use crate::http::format::{self, Format};
-use crate::http::pagination::{self, ListQuery};
+use crate::http::pagination;
 use crate::state::AppState;
 use crate::views::json::{PageJson, UserJson};
 use crate::views::pages::{Layout, Pager, UserPage, UserView, UsersPage};
@@ -20,7 +20,11 @@ pub async fn index(
     _: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let query = pagination::parse(req.query_string())?;
-    let (items, total) = load_page(&state, &query).await?;
+    let (q, offset, limit) = (query.q.clone(), query.offset(), query.per_page);
+    let (items, total) = db::blocking(&state.pool, move |conn| {
+        Ok(users::page(conn, &q, offset, limit)?)
+    })
+    .await?;
     match format {
         Format::Json => Ok(format::json(
             StatusCode::OK,
@@ -64,15 +68,6 @@ pub async fn show(
             },
         ),
     }
-}
-
-/// One page of users matching the query, and the total.
-pub async fn load_page(state: &AppState, query: &ListQuery) -> Result<(Vec<User>, i64), AppError> {
-    let (q, offset, limit) = (query.q.clone(), query.offset(), query.per_page);
-    db::blocking(&state.pool, move |conn| {
-        Ok(users::page(conn, &q, offset, limit)?)
-    })
-    .await
 }
 
 /// A user id from the path: a positive integer, else there is no such user (`404`).

@@ -1,6 +1,8 @@
 //! The cookies keycard sets, with the flags contract §4 asks for.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
 
 use crate::settings::Settings;
 
@@ -29,14 +31,42 @@ pub fn csrf(settings: &Settings, value: String) -> Cookie<'static> {
         .finish()
 }
 
+/// `flash`: a signed one-time message for the next page, HttpOnly, for a minute.
+pub fn flash(settings: &Settings, value: String) -> Cookie<'static> {
+    Cookie::build(crate::http::flash::COOKIE, value)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(settings.cookie.secure)
+        .max_age(Duration::seconds(crate::http::flash::MAX_AGE_SECS))
+        .finish()
+}
+
 /// A cookie that deletes `name` (same path and flags, Max-Age=0).
 pub fn removal(settings: &Settings, name: &'static str) -> Cookie<'static> {
     let mut cookie = Cookie::build(name, "")
-        .http_only(name == ACCESS_TOKEN)
+        .http_only(name != crate::http::csrf::COOKIE)
         .same_site(SameSite::Lax)
         .path("/")
         .secure(settings.cookie.secure)
         .finish();
     cookie.make_removal();
     cookie
+}
+
+/// Adds `cookie` to a response a middleware is passing on.
+pub fn append<B>(response: &mut ServiceResponse<B>, cookie: &Cookie<'_>) {
+    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Whether the response already sets the named cookie (a handler set or rotated it).
+pub fn sets<B>(response: &ServiceResponse<B>, name: &str) -> bool {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| Cookie::parse(v).ok())
+        .any(|c| c.name() == name)
 }

@@ -8,14 +8,13 @@
 //! responses. The check itself happens in `http::input`, where the body is read.
 
 use actix_web::body::MessageBody;
-use actix_web::cookie::Cookie;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
 use subtle::ConstantTimeEq;
 
 use crate::http::cookies;
+use crate::http::format::is_html;
 use crate::http::negotiation::is_static;
 use crate::http::signing::MacKey;
 use crate::state::AppState;
@@ -96,31 +95,10 @@ pub async fn middleware(
     };
     req.extensions_mut().insert(token.clone());
     let mut response = next.call(req).await?;
-    if !token.from_cookie && is_html(&response) && !sets_cookie(&response, COOKIE) {
-        let cookie = cookies::csrf(&state.settings, token.value);
-        if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if !token.from_cookie && is_html(&response) && !cookies::sets(&response, COOKIE) {
+        cookies::append(&mut response, &cookies::csrf(&state.settings, token.value));
     }
     Ok(response)
-}
-
-pub fn is_html<B>(response: &ServiceResponse<B>) -> bool {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"))
-}
-
-/// Whether the response already sets the named cookie (a handler rotated it).
-pub fn sets_cookie<B>(response: &ServiceResponse<B>, name: &str) -> bool {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| Cookie::parse(v).ok())
-        .any(|c| c.name() == name)
 }
 
 #[cfg(test)]

@@ -3,22 +3,21 @@
 //! a visitor cannot make keycard's pages say things it never said. JSON never sees it.
 
 use actix_web::body::MessageBody;
-use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponseBuilder, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::http::csrf::{is_html, sets_cookie};
+use crate::http::cookies;
+use crate::http::format::is_html;
 use crate::http::negotiation::is_static;
 use crate::state::AppState;
 
 pub const COOKIE: &str = "flash";
 
 /// A flash message waits at most this long for the page that shows it.
-const MAX_AGE_SECS: i64 = 60;
+pub const MAX_AGE_SECS: i64 = 60;
 
 /// The message this request carries, verified.
 #[derive(Debug, Clone)]
@@ -27,15 +26,7 @@ struct Flash(String);
 /// Sets a flash message on a response (normally a `303`).
 pub fn set(builder: &mut HttpResponseBuilder, state: &AppState, message: &str) {
     let value = state.flash.sign(&URL_SAFE_NO_PAD.encode(message));
-    builder.cookie(
-        Cookie::build(COOKIE, value)
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .secure(state.settings.cookie.secure)
-            .max_age(Duration::seconds(MAX_AGE_SECS))
-            .finish(),
-    );
+    builder.cookie(cookies::flash(&state.settings, value));
 }
 
 /// The flash message to show on this page, if any.
@@ -68,12 +59,8 @@ pub async fn middleware(
     }
     let mut response = next.call(req).await?;
     let shown = !response.status().is_redirection() && is_html(&response);
-    if shown && !sets_cookie(&response, COOKIE) {
-        let mut removal = Cookie::build(COOKIE, "").path("/").finish();
-        removal.make_removal();
-        if let Ok(value) = HeaderValue::from_str(&removal.to_string()) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if shown && !cookies::sets(&response, COOKIE) {
+        cookies::append(&mut response, &cookies::removal(&state.settings, COOKIE));
     }
     Ok(response)
 }

@@ -3,8 +3,9 @@
 
 use std::future::{Ready, ready};
 
-use actix_web::dev::Payload;
+use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Serialize;
@@ -39,4 +40,13 @@ pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, Ap
 
 pub fn json(status: StatusCode, value: &impl Serialize) -> HttpResponse {
     HttpResponse::build(status).json(value)
+}
+
+/// Whether a response a middleware is passing on is an HTML page.
+pub fn is_html<B>(response: &ServiceResponse<B>) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }

@@ -30,20 +30,16 @@ impl ListQuery {
 
     /// The query string of another page of the same list (keeps `q` and `per_page`).
     pub fn href_for(&self, path: &str, page: i64) -> String {
-        let mut pairs = form_urlencoded_pairs(&[("page", page.to_string())]);
+        let mut pairs = vec![("page", page.to_string())];
         if self.per_page != DEFAULT_PER_PAGE {
-            pairs.push_str(&format!("&per_page={}", self.per_page));
+            pairs.push(("per_page", self.per_page.to_string()));
         }
         if !self.q.is_empty() {
-            pairs.push('&');
-            pairs.push_str(&form_urlencoded_pairs(&[("q", self.q.clone())]));
+            pairs.push(("q", self.q.clone()));
         }
-        format!("{path}?{pairs}")
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("{path}?{query}")
     }
-}
-
-fn form_urlencoded_pairs(pairs: &[(&str, String)]) -> String {
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,24 +52,18 @@ struct Raw {
 pub fn parse(query_string: &str) -> Result<ListQuery, AppError> {
     let raw: Raw = serde_urlencoded::from_str(query_string)
         .map_err(|_| AppError::BadRequest("malformed query string".into()))?;
-    let page = match raw.page.as_deref() {
-        None | Some("") => 1,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|p| (1..=1_000_000_000).contains(p))
-            .ok_or_else(|| AppError::BadRequest("page must be a whole number from 1".into()))?,
-    };
-    let per_page = match raw.per_page.as_deref() {
-        None | Some("") => DEFAULT_PER_PAGE,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PER_PAGE).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest("per_page must be a whole number from 1 to 100".into())
-            })?,
-    };
+    let page = whole_number(
+        raw.page,
+        1,
+        1..=1_000_000_000,
+        "page must be a whole number from 1",
+    )?;
+    let per_page = whole_number(
+        raw.per_page,
+        DEFAULT_PER_PAGE,
+        1..=MAX_PER_PAGE,
+        "per_page must be a whole number from 1 to 100",
+    )?;
     let q = raw.q.unwrap_or_default();
     if q.contains('\0') {
         return Err(AppError::BadRequest(
@@ -86,6 +76,23 @@ pub fn parse(query_string: &str) -> Result<ListQuery, AppError> {
         ));
     }
     Ok(ListQuery { page, per_page, q })
+}
+
+/// A whole number within `range`, `default` when absent or empty, else `400`.
+fn whole_number(
+    text: Option<String>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+    message: &str,
+) -> Result<i64, AppError> {
+    match text.as_deref() {
+        None | Some("") => Ok(default),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| AppError::BadRequest(message.into())),
+    }
 }
 
 #[cfg(test)]

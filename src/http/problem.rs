@@ -5,6 +5,15 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use serde::Serialize;
 
+/// `text` with its first letter upper-cased: a message or field name as a sentence.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Messages per field name, in a stable order. Feeds both the problem's `errors`
 /// member and the re-rendered HTML form.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -46,12 +55,7 @@ impl FieldErrors {
 
     /// A field name as people read it: `display_name` → `Display name`.
     pub fn label(&self, field: &str) -> String {
-        let words = field.replace('_', " ");
-        let mut chars = words.chars();
-        chars
-            .next()
-            .map(|first| first.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
+        capitalise(&field.replace('_', " "))
     }
 
     /// Every `(field, message)` pair, by field name.

@@ -99,21 +99,3 @@ impl SessionJson {
 pub struct ListJson<T> {
     pub items: Vec<T>,
 }
-
-/// `GET /admin` as JSON.
-#[derive(Debug, Serialize)]
-pub struct AdminCounts {
-    pub users: i64,
-    pub admins: i64,
-    pub disabled: i64,
-}
-
-impl From<crate::db::users::Counts> for AdminCounts {
-    fn from(c: crate::db::users::Counts) -> Self {
-        AdminCounts {
-            users: c.users,
-            admins: c.admins,
-            disabled: c.disabled,
-        }
-    }
-}

@@ -82,11 +82,7 @@ impl ErrorPage {
     /// The problem's `detail` as a sentence for people: capitalised. (The JSON keeps
     /// the detail as it is.)
     pub fn sentence(&self) -> String {
-        let mut chars = self.detail.chars();
-        chars
-            .next()
-            .map(|first| first.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
+        crate::http::problem::capitalise(&self.detail)
     }
 }
 
