@@ -224,3 +224,26 @@ async fn pages_with_forms_set_a_signed_csrf_cookie_and_embed_it() {
     let again = app.get_html("/login").await;
     assert!(crate::helpers::set_cookie_header(&again, "csrf_token").is_none());
 }
+
+#[tokio::test]
+async fn with_a_public_url_only_that_origin_is_the_sites_own() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.server.public_url = "https://id.example.com".into();
+    })
+    .await;
+    let (_, token) = app.user_with_token().await;
+    let post = |origin: String| {
+        reqwest::Client::new()
+            .post(app.url("/me"))
+            .header("Accept", "application/json")
+            .header("Origin", origin.clone())
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"display_name": origin}))
+            .send()
+    };
+    // The request's own Host (what counts without public_url) no longer does.
+    assert_problem(post(app.address.clone()).await.unwrap(), 403).await;
+    assert_problem(post("http://id.example.com".into()).await.unwrap(), 403).await;
+    let own = post("https://id.example.com".into()).await.unwrap();
+    assert_eq!(own.status().as_u16(), 200);
+}

@@ -242,15 +242,21 @@ pub fn unique_username() -> String {
 pub const PASSWORD: &str = "k3ycard-correct-horse";
 
 impl TestApp {
-    /// Signs up through JSON from a client without cookies; returns the user.
-    pub async fn create_user(&self, username: &str) -> serde_json::Value {
-        let response = reqwest::Client::new()
-            .post(self.url("/users"))
+    /// A JSON POST from a program without cookies or a token.
+    pub async fn post_json_anonymously(&self, path: &str, body: &serde_json::Value) -> Response {
+        reqwest::Client::new()
+            .post(self.url(path))
             .header("Accept", "application/json")
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .json(body)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Signs up through JSON from a client without cookies; returns the user.
+    pub async fn create_user(&self, username: &str) -> serde_json::Value {
+        let body = serde_json::json!({"username": username, "password": PASSWORD});
+        let response = self.post_json_anonymously("/users", &body).await;
         assert_eq!(response.status().as_u16(), 201, "sign-up of {username}");
         response.json().await.unwrap()
     }
@@ -265,13 +271,8 @@ impl TestApp {
 
     /// JSON sign-in from a client without cookies; returns the token.
     pub async fn login_token(&self, username: &str, password: &str) -> String {
-        let response = reqwest::Client::new()
-            .post(self.url("/login"))
-            .header("Accept", "application/json")
-            .json(&serde_json::json!({"username": username, "password": password}))
-            .send()
-            .await
-            .unwrap();
+        let body = serde_json::json!({"username": username, "password": password});
+        let response = self.post_json_anonymously("/login", &body).await;
         assert_eq!(response.status().as_u16(), 200, "sign-in of {username}");
         let body: serde_json::Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_string()
@@ -410,16 +411,19 @@ impl TestApp {
         }
     }
 
-    /// A fresh user made admin in the database, and a Bearer token for them.
-    pub async fn admin_with_token(&self) -> (serde_json::Value, String) {
-        let username = unique_username();
-        let user = self.create_user(&username).await;
+    /// Makes `user` an admin in the database, as `keycard create-admin` would.
+    pub async fn make_admin(&self, user: &serde_json::Value) {
         self.sql(&format!(
             "UPDATE users SET role = 'admin' WHERE id = {}",
             user["id"]
         ))
         .await;
-        let token = self.login_token(&username, PASSWORD).await;
+    }
+
+    /// A fresh admin and a Bearer token for them.
+    pub async fn admin_with_token(&self) -> (serde_json::Value, String) {
+        let (user, token) = self.user_with_token().await;
+        self.make_admin(&user).await;
         (user, token)
     }
 
@@ -427,11 +431,7 @@ impl TestApp {
     pub async fn browser_admin(&self) -> serde_json::Value {
         let username = unique_username();
         let user = self.create_user(&username).await;
-        self.sql(&format!(
-            "UPDATE users SET role = 'admin' WHERE id = {}",
-            user["id"]
-        ))
-        .await;
+        self.make_admin(&user).await;
         let response = self.browser_login(&username, PASSWORD).await;
         assert_eq!(
             response.status().as_u16(),

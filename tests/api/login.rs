@@ -194,13 +194,7 @@ async fn a_hash_of_another_cost_is_replaced_at_the_next_sign_in() {
 async fn sign_out_ends_the_session_and_clears_the_cookies() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token().await;
-    let response = app
-        .request(reqwest::Method::POST, "/logout")
-        .header("Accept", "application/json")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let response = app.api(&token).post("/logout", serde_json::json!({})).await;
     assert_eq!(response.status().as_u16(), 204);
     assert!(
         set_cookie_header(&response, "access_token")
@@ -222,13 +216,7 @@ async fn sign_out_ends_the_session_and_clears_the_cookies() {
 async fn refresh_issues_a_new_token_in_the_same_session_and_revokes_the_old_one() {
     let app = spawn_app().await;
     let (user, old) = app.user_with_token().await;
-    let response = app
-        .request(reqwest::Method::POST, "/refresh")
-        .header("Accept", "application/json")
-        .bearer_auth(&old)
-        .send()
-        .await
-        .unwrap();
+    let response = app.api(&old).post("/refresh", serde_json::json!({})).await;
     assert_eq!(response.status().as_u16(), 200);
     let body: Value = response.json().await.unwrap();
     let new = body["token"].as_str().unwrap();
@@ -255,4 +243,57 @@ async fn refresh_issues_a_new_token_in_the_same_session_and_revokes_the_old_one(
         .post_form("/refresh", &[("csrf_token", &browser.csrf_token().await)])
         .await;
     assert_is_redirect_to(&html, "/login?next=/me");
+}
+
+#[tokio::test]
+async fn an_html_refresh_sets_a_new_cookie_in_the_same_session_and_goes_to_me() {
+    let app = spawn_app().await;
+    let username = app.browser_user().await;
+    let old = app.cookie("access_token").unwrap();
+    let response = app.submit("/refresh", &[]).await;
+    assert_is_redirect_to(&response, "/me");
+    let new = app.cookie("access_token").unwrap();
+    assert_ne!(new, old);
+    assert_eq!(token_parts(&new).1["sid"], token_parts(&old).1["sid"]);
+    assert_eq!(
+        app.whoami_bearer(&old).await,
+        None,
+        "the replaced token is revoked"
+    );
+    assert_eq!(app.whoami().await.as_deref(), Some(username.as_str()));
+}
+
+#[tokio::test]
+async fn with_cookie_secure_every_cookie_is_secure() {
+    let app = crate::helpers::spawn_app_with(|s| s.cookie.secure = true).await;
+    let username = unique_username();
+    app.create_user(&username).await;
+    let response = app
+        .post_json(
+            "/login",
+            &json!({"username": username, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    for name in ["access_token", "csrf_token"] {
+        let cookie = set_cookie_header(&response, name).unwrap();
+        assert!(cookie.contains("; Secure"), "{cookie}");
+    }
+    let token: Value = response.json().await.unwrap();
+    let token = token["token"].as_str().unwrap();
+    let logout = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/logout"))
+        .header("Accept", crate::helpers::BROWSER_ACCEPT)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_is_redirect_to(&logout, "/");
+    for name in ["access_token", "csrf_token", "flash"] {
+        let cookie = set_cookie_header(&logout, name).unwrap();
+        assert!(cookie.contains("; Secure"), "{cookie}");
+    }
 }

@@ -56,6 +56,10 @@ async fn the_display_name_can_be_set_changed_and_cleared() {
     ] {
         let response = api.post("/me", json!({ "display_name": sent })).await;
         assert_eq!(response.status().as_u16(), 200, "{sent}");
+        assert!(
+            crate::helpers::set_cookie_header(&response, "flash").is_none(),
+            "flash messages are for pages, never JSON"
+        );
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["display_name"], stored, "{sent}");
     }

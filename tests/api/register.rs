@@ -261,3 +261,17 @@ async fn closed_registration_is_403_and_the_form_page_is_not_json() {
         html.contains(r#"name="csrf_token""#) && html.contains(r#"autocomplete="new-password""#)
     );
 }
+
+#[tokio::test]
+async fn a_sign_up_that_asks_for_a_role_or_a_disabled_flag_still_gets_an_enabled_user() {
+    let app = spawn_app().await;
+    let response = sign_up(
+        &app,
+        json!({"username": "climber", "password": PASSWORD, "role": "admin", "disabled": true}),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 201);
+    let user: Value = response.json().await.unwrap();
+    assert_eq!(user["role"], "user");
+    assert_eq!(user["disabled"], false);
+}

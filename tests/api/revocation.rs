@@ -11,13 +11,7 @@ async fn sign_out_on_one_instance_is_refused_at_once_on_another() {
         two.whoami_bearer(&token).await.as_deref(),
         user["username"].as_str()
     );
-    let response = one
-        .request(reqwest::Method::POST, "/logout")
-        .header("Accept", "application/json")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let response = one.api(&token).post("/logout", serde_json::json!({})).await;
     assert_eq!(response.status().as_u16(), 204);
     assert_eq!(two.whoami_bearer(&token).await, None);
     assert_eq!(one.whoami_bearer(&token).await, None);
@@ -35,22 +29,19 @@ async fn signing_in_again_right_after_a_revocation_works() {
             Some(username.as_str())
         );
         let refreshed: serde_json::Value = app
-            .request(reqwest::Method::POST, "/refresh")
-            .header("Accept", "application/json")
-            .bearer_auth(&token)
-            .send()
+            .api(&token)
+            .post("/refresh", serde_json::json!({}))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
         let refreshed = refreshed["token"].as_str().unwrap().to_string();
         assert_eq!(app.whoami_bearer(&token).await, None);
-        app.request(reqwest::Method::POST, "/logout")
-            .bearer_auth(&refreshed)
-            .send()
-            .await
-            .unwrap();
+        let out = app
+            .api(&refreshed)
+            .post("/logout", serde_json::json!({}))
+            .await;
+        assert_eq!(out.status().as_u16(), 204);
         assert_eq!(app.whoami_bearer(&refreshed).await, None);
         // Within the same second as the revocation: a fresh sign-in works.
         let again = app.login_token(&username, PASSWORD).await;

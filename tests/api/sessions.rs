@@ -177,3 +177,27 @@ async fn revoking_this_session_signs_out_and_goes_to_sign_in() {
     assert_is_redirect_to(&response, "/login");
     assert_eq!(app.whoami().await, None);
 }
+
+#[tokio::test]
+async fn last_used_is_brought_up_to_the_minute_by_the_next_request() {
+    let app = spawn_app().await;
+    let (user, token) = app.user_with_token().await;
+    app.sql(&format!(
+        "UPDATE sessions SET last_used_at = now() - interval '10 minutes' WHERE user_id = {}",
+        user["id"]
+    ))
+    .await;
+    let list = app.api(&token).get_body("/me/sessions").await;
+    let last_used = list["items"][0]["last_used_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let age = chrono::Utc::now()
+        - chrono::DateTime::parse_from_rfc3339(&last_used)
+            .unwrap()
+            .to_utc();
+    assert!(age.num_seconds() < 60, "last used {last_used}, {age} ago");
+    // A second request within the minute writes nothing: the value stays.
+    let again = app.api(&token).get_body("/me/sessions").await;
+    assert_eq!(again["items"][0]["last_used_at"], last_used.as_str());
+}

@@ -23,18 +23,20 @@ async fn attempt(
     request.send().await.unwrap()
 }
 
+/// The status of one sign-in attempt without a forwarded address.
+async fn status(app: &TestApp, username: &str, password: &str) -> u16 {
+    attempt(app, username, password, None)
+        .await
+        .status()
+        .as_u16()
+}
+
 #[tokio::test]
 async fn five_failures_for_a_username_then_429_even_with_the_right_password() {
     let app = spawn_app().await;
     app.create_user("target").await;
     for _ in 0..5 {
-        assert_eq!(
-            attempt(&app, "target", "wrong-password-x", None)
-                .await
-                .status()
-                .as_u16(),
-            401
-        );
+        assert_eq!(status(&app, "target", "wrong-password-x").await, 401);
     }
     let refused = attempt(&app, "TARGET", PASSWORD, None).await;
     let retry_after: u64 = refused.headers()["retry-after"]
@@ -50,13 +52,7 @@ async fn five_failures_for_a_username_then_429_even_with_the_right_password() {
 
     // Another instance on the same database agrees.
     let other = spawn_with_settings(app.settings.clone()).await;
-    assert_eq!(
-        attempt(&other, "target", PASSWORD, None)
-            .await
-            .status()
-            .as_u16(),
-        429
-    );
+    assert_eq!(status(&other, "target", PASSWORD).await, 429);
 }
 
 #[tokio::test]
@@ -66,29 +62,11 @@ async fn a_success_forgives_the_usernames_earlier_failures() {
     for _ in 0..4 {
         attempt(&app, "forgiven", "wrong-password-x", None).await;
     }
-    assert_eq!(
-        attempt(&app, "forgiven", PASSWORD, None)
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(&app, "forgiven", PASSWORD).await, 200);
     for _ in 0..4 {
-        assert_eq!(
-            attempt(&app, "forgiven", "wrong-password-x", None)
-                .await
-                .status()
-                .as_u16(),
-            401
-        );
+        assert_eq!(status(&app, "forgiven", "wrong-password-x").await, 401);
     }
-    assert_eq!(
-        attempt(&app, "forgiven", PASSWORD, None)
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(&app, "forgiven", PASSWORD).await, 200);
 }
 
 #[tokio::test]

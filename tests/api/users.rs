@@ -204,12 +204,7 @@ async fn hostile_display_names_are_escaped_on_every_page_that_shows_them() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    browser
-        .sql(&format!(
-            "UPDATE users SET role = 'admin' WHERE id = {}",
-            victim["id"]
-        ))
-        .await;
+    browser.make_admin(&victim).await;
     for path in [
         "/".to_string(),
         "/me".to_string(),
