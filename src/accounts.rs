@@ -1,156 +1,151 @@
-//! Account use cases shared by the HTML and JSON handlers: sign-up, sign-in and
-//! starting a session. bcrypt and Diesel run on the blocking pool.
+//! The use cases, one module per area: what keycard does, whoever asked and however
+//! the answer is shown. Handlers parse a request, call one method of `Accounts`, and
+//! answer; every database call and every password hash happens in here (Diesel on the
+//! blocking pool through `db::blocking`, bcrypt on the `auth::hasher` threads).
 
 pub mod admin;
+pub mod directory;
 pub mod profile;
+pub mod registration;
+pub mod sessions;
+pub mod sign_in;
 
-use actix_web::web;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
 use diesel::prelude::*;
 
-use crate::auth::{password, throttle};
-use crate::db;
-use crate::db::sessions::{self, NewSession, Session};
-use crate::db::users::{self, NewUser, User, UserChanges};
-use crate::domain::{DisplayName, NewPassword, Role, Username};
+use crate::auth::hasher::Hasher;
+use crate::auth::tokens::{IssuedToken, Tokens, secs};
+use crate::db::sessions::{self as session_rows, NewSession, Session};
+use crate::db::users::User;
+use crate::db::{self, DbPool};
 use crate::error::AppError;
-use crate::http::problem::FieldErrors;
-use crate::state::AppState;
+use crate::settings::AuthSettings;
 
-/// Who is signing in from where, for the session row.
+/// Who is calling from where: for limits and the session list.
 #[derive(Debug, Clone)]
 pub struct Client {
     pub address: String,
     pub user_agent: String,
 }
 
-/// A valid sign-up: every field checked, all messages gathered at once.
-pub struct Registration {
-    pub username: Username,
-    pub display_name: Option<DisplayName>,
-    pub password: NewPassword,
+/// A session just started (or renewed on purpose), with the token that carries it.
+pub struct SignedIn {
+    pub user: User,
+    pub issued: IssuedToken,
 }
 
-impl Registration {
-    pub fn parse(username: &str, display_name: &str, password: &str) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let username_ok = Username::parse(username)
-            .map_err(|e| errors.add("username", e))
-            .ok();
-        let display_name = DisplayName::parse(display_name)
-            .map_err(|e| errors.add("display_name", e))
-            .ok();
-        let password = NewPassword::parse(password, username)
-            .map_err(|e| errors.add("password", e))
-            .ok();
-        match (username_ok, display_name, password) {
-            (Some(username), Some(display_name), Some(password)) if errors.is_empty() => {
-                Ok(Registration {
-                    username,
-                    display_name,
-                    password,
-                })
-            }
-            _ => Err(errors),
+/// Everything the use cases share, built once at start-up. Cloning is cheap (shared
+/// handles), so a clone can travel into a blocking closure.
+#[derive(Clone)]
+pub struct Accounts {
+    pool: DbPool,
+    settings: Arc<AuthSettings>,
+    tokens: Arc<Tokens>,
+    hasher: Hasher,
+    /// A bcrypt hash of a random password at the configured cost, verified against
+    /// for unknown usernames so that they cost the same work as wrong passwords.
+    dummy_hash: Arc<str>,
+}
+
+/// The longest `User-Agent` kept for a session.
+const USER_AGENT_CHARS: usize = 512;
+
+impl Accounts {
+    pub fn new(
+        pool: DbPool,
+        settings: Arc<AuthSettings>,
+        tokens: Arc<Tokens>,
+        hasher: Hasher,
+        dummy_hash: String,
+    ) -> Self {
+        Accounts {
+            pool,
+            settings,
+            tokens,
+            hasher,
+            dummy_hash: dummy_hash.into(),
         }
     }
-}
 
-/// Creates the user (role `user`). A name taken in any letter case is `409`.
-pub async fn register(state: &AppState, registration: Registration) -> Result<User, AppError> {
-    let cost = state.settings.auth.bcrypt_cost;
-    let password = registration.password.clone();
-    let hash = web::block(move || password::hash(&password, cost))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::Internal)?;
-    db::blocking(&state.pool, move |conn| {
-        let new = NewUser {
-            username: registration.username.as_str(),
-            display_name: registration.display_name.as_ref().map(|d| d.as_str()),
-            password_hash: &hash,
-            role: Role::User.as_str(),
-        };
-        Ok(new.insert(conn)?)
-    })
-    .await
-}
-
-/// Starts a new session for `user`, dropping their sessions past the absolute length.
-pub fn start_session(
-    conn: &mut PgConnection,
-    state: &AppState,
-    user: &User,
-    client: &Client,
-) -> Result<Session, AppError> {
-    let max_age = i64::try_from(state.settings.auth.session_max_secs).unwrap_or(i64::MAX / 4);
-    sessions::purge_expired(conn, user.id, max_age)?;
-    let user_agent: String = client.user_agent.chars().take(512).collect();
-    Ok(NewSession {
-        id: uuid::Uuid::new_v4(),
-        user_id: user.id,
-        client_address: &client.address,
-        user_agent: &user_agent,
+    /// Runs `f` with a pooled connection on the blocking pool.
+    async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        db::blocking(&self.pool, f).await
     }
-    .insert(conn)?)
-}
 
-/// Checks the credentials and starts a session. Unknown users and wrong passwords get
-/// the same error after the same bcrypt work; the failed-attempt limits are checked
-/// before any hashing; a hash of another cost is replaced.
-pub async fn sign_in(
-    state: web::Data<AppState>,
-    username: String,
-    password: String,
-    client: Client,
-) -> Result<(User, Session), AppError> {
-    let auth = state.settings.auth.clone();
-    let address = client.address.clone();
-    let name = username.clone();
-    let (attempt, user) = db::blocking(&state.pool, move |conn| {
-        let attempt = throttle::reserve(conn, &auth, &name, &address)?;
-        Ok((attempt, User::find_by_username(conn, &name)?))
-    })
-    .await?;
+    /// `SELECT 1`: whether the database answers (`/readyz`).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.db(|conn| Ok(db::ping(conn)?)).await
+    }
 
-    let stored = user
-        .as_ref()
-        .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
-    let cost = state.settings.auth.bcrypt_cost;
-    let (matches, rehash) = web::block(move || check_password(&password, &stored, cost))
+    /// The moment before which a session's newest token is past all use.
+    fn ended_before(&self) -> chrono::DateTime<Utc> {
+        Utc::now() - Duration::seconds(secs(self.settings.leeway_secs))
+    }
+
+    fn started_before(&self) -> chrono::DateTime<Utc> {
+        Utc::now() - Duration::seconds(secs(self.settings.session_max_secs))
+    }
+
+    /// Starts a session for `user` and issues its first token, inside the caller's
+    /// transaction. The user's sessions that can no longer be used go first; past
+    /// `auth.max_sessions_per_user`, the least recently used ones end.
+    fn start_session(
+        &self,
+        conn: &mut PgConnection,
+        user: &User,
+        client: &Client,
+    ) -> Result<IssuedToken, AppError> {
+        session_rows::purge_ended_of_user(
+            conn,
+            user.id,
+            self.ended_before(),
+            self.started_before(),
+        )?;
+        let user_agent: String = client.user_agent.chars().take(USER_AGENT_CHARS).collect();
+        let lifetime = secs(
+            self.settings
+                .token_ttl_secs
+                .min(self.settings.session_max_secs),
+        );
+        let session = NewSession {
+            id: uuid::Uuid::new_v4(),
+            user_id: user.id,
+            client_address: &client.address,
+            user_agent: &user_agent,
+            expires_at: Utc::now() + Duration::seconds(lifetime),
+        }
+        .insert(conn)?;
+        let cap = i64::from(self.settings.max_sessions_per_user.max(1));
+        session_rows::cap_for_user(conn, user.id, cap)?;
+        self.issue_in(conn, user, &session)
+    }
+
+    /// Issues a token in `session` and records its expiry on the session row.
+    fn issue_in(
+        &self,
+        conn: &mut PgConnection,
+        user: &User,
+        session: &Session,
+    ) -> Result<IssuedToken, AppError> {
+        let issued = self.tokens.issue_now(user, session)?;
+        session_rows::extend_expiry(conn, session.id, issued.claims.expires_at())?;
+        Ok(issued)
+    }
+
+    /// The periodic clean-up: sessions that can no longer be used, denylist entries
+    /// past their token's life. Returns how many sessions ended.
+    pub async fn sweep(&self) -> Result<usize, AppError> {
+        let (ended, started) = (self.ended_before(), self.started_before());
+        self.db(move |conn| {
+            crate::db::revoked_tokens::purge_expired(conn)?;
+            Ok(session_rows::purge_ended(conn, ended, started)?)
+        })
         .await
-        .map_err(AppError::internal)?;
-
-    let user = match user {
-        Some(user) if matches && !user.disabled => user,
-        _ => return Err(AppError::BadCredentials),
-    };
-    let state_inner = state.clone();
-    db::blocking(&state.pool, move |conn| {
-        throttle::forgive(conn, &attempt)?;
-        let user = match rehash {
-            Some(hash) => {
-                let changes = UserChanges {
-                    password_hash: Some(&hash),
-                    ..Default::default()
-                };
-                users::update(conn, user.id, &changes)?
-            }
-            None => user,
-        };
-        let session = start_session(conn, &state_inner, &user, &client)?;
-        Ok((user, session))
-    })
-    .await
-}
-
-/// Verifies (always doing one full-cost bcrypt, even for input bcrypt cannot take) and,
-/// on a match with a hash of another cost, returns a new hash to store.
-fn check_password(password: &str, stored: &str, cost: u32) -> (bool, Option<String>) {
-    let fits = password.len() <= crate::domain::password::MAX_BYTES;
-    let matches = password::verify(if fits { password } else { "" }, stored) && fits;
-    let rehash = (matches && password::cost_of(stored) != Some(cost))
-        .then(|| NewPassword::unchecked(password))
-        .flatten()
-        .and_then(|p| password::hash(&p, cost).ok());
-    (matches, rehash)
+    }
 }

@@ -1,20 +1,29 @@
-//! `create_app`: the middleware order and the routes, in one place.
+//! `create_app`: which middlewares each group of routes runs behind, in one place.
 //!
-//! Outermost first: request id → response headers → error rendering → negotiation (406)
-//! → `Origin` check → CSRF token → flash message → authentication → routes.
+//! Outermost first, for everything: request id → security headers. Then:
+//! - `/static/*`: cache headers → files (no negotiation, no session);
+//! - the probes: `no-store` → error rendering → negotiation (406) (no session: `/healthz`
+//!   never touches the database);
+//! - every other route: `no-store` → error rendering → negotiation (406) → `Origin`
+//!   check → authentication → CSRF token → flash message → routes.
 
+use std::path::PathBuf;
+
+use actix_files::Files;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, Error, web};
 
-use crate::auth::authenticate;
-use crate::http::{csrf, flash, headers, negotiation, origin, render_errors, request_id};
 use crate::routes;
 use crate::state::AppState;
+use crate::web::{
+    authenticate, csrf, flash, headers, negotiation, origin, render_errors, request_id,
+};
 
 pub fn create_app(
-    state: web::Data<AppState>,
+    state: AppState,
+    static_dir: PathBuf,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -24,16 +33,36 @@ pub fn create_app(
         InitError = (),
     >,
 > {
-    let static_dir = state.settings.server.static_dir.clone();
-    App::new()
-        .app_data(state)
-        .configure(|cfg| routes::configure(cfg, &static_dir))
-        .wrap(from_fn(authenticate::middleware))
+    let static_files = web::scope("/static")
+        .wrap(from_fn(headers::static_files))
+        // No listing, no hidden files, ETag and Last-Modified (actix-files defaults).
+        .service(
+            Files::new("", static_dir)
+                .use_etag(true)
+                .use_last_modified(true),
+        );
+    let pages = web::scope("")
+        .configure(routes::pages)
         .wrap(from_fn(flash::middleware))
         .wrap(from_fn(csrf::middleware))
+        .wrap(from_fn(authenticate::middleware))
         .wrap(from_fn(origin::middleware))
         .wrap(from_fn(negotiation::middleware))
         .wrap(from_fn(render_errors::middleware))
-        .wrap(from_fn(headers::middleware))
+        .wrap(from_fn(headers::negotiated));
+    App::new()
+        .app_data(state.accounts.clone())
+        .app_data(state.authenticator.clone())
+        .app_data(state.cookies.clone())
+        .app_data(state.csrf.clone())
+        .app_data(state.flash.clone())
+        .app_data(state.origin.clone())
+        .app_data(state.proxies.clone())
+        .app_data(state.assets.clone())
+        .app_data(state.database.clone())
+        .service(static_files)
+        .configure(routes::probes)
+        .service(pages)
+        .wrap(from_fn(headers::security))
         .wrap(from_fn(request_id::middleware))
 }

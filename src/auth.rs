@@ -2,6 +2,7 @@
 
 pub mod authenticate;
 pub mod extract;
+pub mod hasher;
 pub mod identity;
 pub mod jwt;
 pub mod password;

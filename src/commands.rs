@@ -39,7 +39,7 @@ pub fn create_admin(settings: &Settings, username: &str) -> anyhow::Result<Strin
     db::run_migrations(&mut conn)?;
     if let Some(user) = users::User::find_by_username(&mut conn, username.as_str())? {
         let promotion = users::UserChanges {
-            role: Some(crate::domain::Role::Admin.as_str()),
+            role: Some(crate::domain::Role::Admin),
             disabled: Some(false),
             ..Default::default()
         };
@@ -52,12 +52,12 @@ pub fn create_admin(settings: &Settings, username: &str) -> anyhow::Result<Strin
     let typed = read_password()?;
     let password = NewPassword::parse(&typed, username.as_str())
         .map_err(|e| anyhow::anyhow!("weak password: it {e}"))?;
-    let hash = password::hash(&password, settings.auth.bcrypt_cost)?;
+    let hash = password::hash(&password, settings.auth.bcrypt_cost, &Default::default())?;
     let new = users::NewUser {
         username: username.as_str(),
         display_name: None,
         password_hash: &hash,
-        role: crate::domain::Role::Admin.as_str(),
+        role: crate::domain::Role::Admin,
     };
     match new.insert(&mut conn) {
         Ok(user) => Ok(format!("created admin {} (id {})", user.username, user.id)),

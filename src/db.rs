@@ -5,6 +5,7 @@ pub mod login_failures;
 pub mod revoked_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod signup_attempts;
 pub mod users;
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
-//! `AppError`: one variant per status of contract §1. Handlers and extractors return it;
-//! `http::render_errors` turns it (and actix's own errors) into the HTML error page or
+//! `AppError`: one variant per status of contract §1, and `FieldErrors`, the per-field
+//! messages of a `422`. Handlers and extractors return it; `web::render_errors` turns it (and actix's own errors) into the HTML error page or
 //! `application/problem+json`, because only the middleware can see the request's `Accept`.
 
 use actix_web::http::StatusCode;
@@ -7,7 +7,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::http::problem::FieldErrors;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 /// Seconds a client should wait before asking again while the database is down.
 pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
@@ -36,13 +38,35 @@ pub enum AppError {
     /// Wrong username or password, carried so the login form can be shown again.
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
-    TooManyRequests { retry_after_secs: u64 },
+    #[error("too many {limit}; try again in {retry_after_secs} seconds")]
+    TooManyRequests { limit: Limit, retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Too much work queued (password hashes, sign-in slots): `503`, try again soon.
+    #[error("{0}")]
+    Busy(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
+
+/// Which limit a `429` is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    SignIns,
+    SignUps,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limit::SignIns => "failed sign-ins",
+            Limit::SignUps => "sign-ups from this address",
+        })
+    }
+}
+
+/// Seconds a client should wait when keycard is busy hashing.
+pub const BUSY_RETRY_SECS: u64 = 1;
 
 impl AppError {
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
@@ -72,7 +96,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,7 +106,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::new(self.status_code());
         let headers = response.headers_mut();
         match self {
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from((*retry_after_secs).max(1)),
@@ -93,6 +119,9 @@ impl ResponseError for AppError {
                     header::RETRY_AFTER,
                     HeaderValue::from(UNAVAILABLE_RETRY_SECS),
                 );
+            }
+            AppError::Busy(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_SECS));
             }
             AppError::Unauthenticated | AppError::BadCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -129,5 +158,114 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> Self {
         AppError::Internal(error.into())
+    }
+}
+
+/// `text` with its first letter upper-cased: a message or field name as a sentence.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Messages per field name, in a stable order. Feeds both the problem's `errors`
+/// member and the re-rendered HTML form.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Messages for one field (empty when it has none), for templates.
+    pub fn get(&self, field: &str) -> &[String] {
+        self.0.get(field).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// The first of `fields` (in form order) that has an error: where focus goes.
+    pub fn first_of<'a>(&self, fields: impl AsRef<[&'a str]>) -> &'a str {
+        let fields = fields.as_ref();
+        fields.iter().find(|f| self.has(f)).copied().unwrap_or("")
+    }
+
+    /// A field name as people read it: `display_name` → `Display name`.
+    pub fn label(&self, field: &str) -> String {
+        capitalise(&field.replace('_', " "))
+    }
+
+    /// Every `(field, message)` pair, by field name.
+    pub fn messages(&self) -> Vec<(&str, &str)> {
+        self.ordered([])
+    }
+
+    /// `(field, message)` pairs with `fields` first, in that (form) order, then any
+    /// others: the error summary reads in the order the form does.
+    pub fn ordered<'a>(&'a self, fields: impl AsRef<[&'a str]>) -> Vec<(&'a str, &'a str)> {
+        let fields = fields.as_ref();
+        let known = fields.iter().copied().filter(|f| self.has(f));
+        let others = self
+            .0
+            .keys()
+            .map(String::as_str)
+            .filter(move |f| !fields.contains(f));
+        known
+            .chain(others)
+            .flat_map(|f| self.get(f).iter().map(move |m| (f, m.as_str())))
+            .collect()
+    }
+
+    /// `Ok(value)` when nothing was reported, else the collected errors.
+    pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldErrors;
+
+    #[test]
+    fn the_summary_follows_the_form_order_then_the_rest() {
+        let mut errors = FieldErrors::default();
+        errors.add("password", "is too short");
+        errors.add("zeta", "is odd");
+        errors.add("username", "is taken");
+        errors.add("password", "is common");
+        assert_eq!(
+            errors.ordered(["username", "display_name", "password"]),
+            [
+                ("username", "is taken"),
+                ("password", "is too short"),
+                ("password", "is common"),
+                ("zeta", "is odd"),
+            ]
+        );
+        assert_eq!(errors.label("current_password"), "Current password");
+        assert_eq!(errors.label(""), "");
     }
 }

@@ -1,19 +1,17 @@
-//! HTTP mechanics shared by every handler: negotiation, errors, request ids, bodies,
-//! CSRF, cookies, redirects and response headers.
+//! HTTP rules with no knowledge of the rest of keycard: content negotiation, problem
+//! details, cookies, signed values, CSRF values, flash values, the client address,
+//! redirect targets, request ids, pagination, and the request-body extractor. Nothing
+//! here imports a module above `error` (see the README's "Code layout").
 
 pub mod client_addr;
 pub mod cookies;
 pub mod csrf;
 pub mod flash;
-pub mod format;
-pub mod headers;
 pub mod input;
 pub mod negotiate;
-pub mod negotiation;
 pub mod origin;
 pub mod pagination;
 pub mod problem;
 pub mod redirect;
-pub mod render_errors;
 pub mod request_id;
 pub mod signing;

@@ -1,20 +1,26 @@
 //! keycard: user accounts over HTTP. Browsers get HTML, programs get JSON, from the
 //! same URLs (see CONTRACT.md in the project's shared folder and the README).
+//!
+//! Layers, lowest first (a module imports only from layers below it; see the README's
+//! "Code layout"): `domain`, `error`, `random`, `settings` → `http` → `db` → `auth` →
+//! `accounts` → `views` → `web` → `handlers` → `routes`, `state`, `app`, `startup`,
+//! `commands`.
 
-pub mod accounts;
-pub mod app;
-pub mod auth;
+pub(crate) mod accounts;
+pub(crate) mod app;
+pub(crate) mod auth;
 pub mod cli;
 pub mod commands;
 pub mod db;
-pub mod domain;
-pub mod error;
-pub mod handlers;
-pub mod http;
-pub mod random;
-pub mod routes;
+pub(crate) mod domain;
+pub(crate) mod error;
+pub(crate) mod handlers;
+pub(crate) mod http;
+pub(crate) mod random;
+pub(crate) mod routes;
 pub mod settings;
 pub mod startup;
-pub mod state;
+pub(crate) mod state;
 pub mod telemetry;
-pub mod views;
+pub(crate) mod views;
+pub(crate) mod web;

@@ -1,25 +1,39 @@
 //! The route table: one `web::resource` per contract path (so a wrong method is `405`
-//! with `Allow`), grouped as contract §3 groups them.
+//! with `Allow`), grouped as contract §3 groups them. `app::create_app` decides which
+//! middlewares each group runs behind.
 
-use std::path::Path;
-
-use actix_files::Files;
+use actix_web::dev::HttpServiceFactory;
+use actix_web::middleware::from_fn;
 use actix_web::{guard, web};
 
 use crate::error::AppError;
-use crate::handlers::{admin, health, home, me, register, session, sessions, users};
+use crate::handlers::{admin, health, home, login, me, register, sessions, users};
 use crate::http::input::BODY_LIMIT;
+use crate::web::{headers, negotiation, render_errors};
 
-pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
+/// The probes, `/healthz` (no database) and `/readyz`: negotiated like every route, but
+/// outside the session middlewares, so a token they carry is never looked up.
+pub fn probes(cfg: &mut web::ServiceConfig) {
+    cfg.service(probe("/healthz", get().to(health::live)))
+        .service(probe("/readyz", get().to(health::ready)));
+}
+
+fn probe(path: &str, route: actix_web::Route) -> impl HttpServiceFactory {
+    web::resource(path)
+        .route(route)
+        .wrap(from_fn(negotiation::middleware))
+        .wrap(from_fn(render_errors::middleware))
+        .wrap(from_fn(headers::negotiated))
+}
+
+/// Every page and JSON route of contract §3 but the probes.
+pub fn pages(cfg: &mut web::ServiceConfig) {
     // Stray uses of the stock extractors get the same limits as `Input`.
     cfg.app_data(web::JsonConfig::default().limit(BODY_LIMIT))
         .app_data(web::FormConfig::default().limit(BODY_LIMIT))
         .app_data(web::PayloadConfig::default().limit(BODY_LIMIT));
 
-    // Home and probes
-    cfg.service(web::resource("/").route(get().to(home::show)))
-        .service(web::resource("/healthz").route(get().to(health::live)))
-        .service(web::resource("/readyz").route(get().to(health::ready)));
+    cfg.service(web::resource("/").route(get().to(home::show)));
 
     // Accounts and sign-in
     cfg.service(web::resource("/register").route(get().to(register::form)))
@@ -30,11 +44,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         )
         .service(
             web::resource("/login")
-                .route(get().to(session::form))
-                .route(web::post().to(session::login)),
+                .route(get().to(login::form))
+                .route(web::post().to(login::login)),
         )
-        .service(web::resource("/logout").route(web::post().to(session::logout)))
-        .service(web::resource("/refresh").route(web::post().to(session::refresh)));
+        .service(web::resource("/logout").route(web::post().to(login::logout)))
+        .service(web::resource("/refresh").route(web::post().to(login::refresh)));
 
     // Self-service
     cfg.service(
@@ -59,13 +73,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
                 .route(web::post().to(admin::act_on_user)),
         )
         .service(web::resource("/admin/revoke-all").route(web::post().to(admin::revoke_all)));
-
-    // Static files: no listing, no hidden files, ETag and Last-Modified (actix-files defaults).
-    cfg.service(
-        Files::new("/static", static_dir)
-            .use_etag(true)
-            .use_last_modified(true),
-    );
 
     cfg.default_service(web::to(not_found));
 }

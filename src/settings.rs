@@ -138,6 +138,13 @@ pub struct AuthSettings {
     pub max_failures_per_username: u32,
     pub max_failures_per_address: u32,
     pub failure_window_secs: u64,
+    /// Sessions a user may have; a sign-in beyond ends the least recently used one.
+    pub max_sessions_per_user: u32,
+    pub signups_per_address_per_hour: u32,
+    /// Threads that run bcrypt; 0 means one per CPU core.
+    pub hash_threads: usize,
+    /// Password hashes that may wait for a thread; past it, `503` with `Retry-After`.
+    pub hash_queue_limit: usize,
 }
 
 impl Default for AuthSettings {
@@ -156,6 +163,10 @@ impl Default for AuthSettings {
             max_failures_per_username: 5,
             max_failures_per_address: 20,
             failure_window_secs: 900,
+            max_sessions_per_user: 50,
+            signups_per_address_per_hour: 30,
+            hash_threads: 0,
+            hash_queue_limit: 64,
         }
     }
 }

@@ -1,25 +1,30 @@
-//! `Application::build`: bind the listener, build the pool and shared state, and hand
-//! back something a binary or a test can run (`port()`, `run_until_stopped()`).
+//! `Application::build`: bind the listener, build the shared state, and hand back
+//! something a binary or a test can run (`port()`, `run_until_stopped()`).
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::HttpServer;
 use actix_web::dev::Server;
-use actix_web::{HttpServer, web};
-use sha2::{Digest, Sha256};
+use futures_util::future::{Either, select};
 
+use crate::accounts::Accounts;
 use crate::app::create_app;
-use crate::auth::jwt::Keys;
-use crate::db;
-use crate::http::csrf::CsrfKey;
-use crate::http::signing::MacKey;
+use crate::auth::hasher::HashStats;
 use crate::settings::Settings;
 use crate::state::AppState;
+
+/// How often sessions that can no longer be used (and stale denylist entries) are
+/// swept away. Sign-in also removes the signing-in user's own, so this only bounds
+/// the rows of users who never come back.
+const SWEEP_EVERY: Duration = Duration::from_secs(300);
 
 pub struct Application {
     port: u16,
     server: Server,
+    accounts: actix_web::web::Data<Accounts>,
+    hash_stats: Arc<HashStats>,
 }
 
 impl Application {
@@ -30,19 +35,19 @@ impl Application {
         let listener = TcpListener::bind(&address)
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(build_state(settings)?);
-        let workers = state.settings.server.workers;
-        let mut server = HttpServer::new({
-            let state = state.clone();
-            move || create_app(state.clone())
-        })
-        .listen(listener)?;
-        if workers > 0 {
-            server = server.workers(workers);
+        let state = AppState::build(&settings)?;
+        let (accounts, hash_stats) = (state.accounts.clone(), state.hash_stats.clone());
+        let static_dir = settings.server.static_dir.clone();
+        let mut server = HttpServer::new(move || create_app(state.clone(), static_dir.clone()))
+            .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
         }
         Ok(Application {
             port,
             server: server.run(),
+            accounts,
+            hash_stats,
         })
     }
 
@@ -50,46 +55,27 @@ impl Application {
         self.port
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// How many password hashes this instance has run (tests compare them).
+    pub fn hash_stats(&self) -> Arc<HashStats> {
+        self.hash_stats.clone()
     }
-}
 
-pub fn build_state(settings: Settings) -> anyhow::Result<AppState> {
-    let database = &settings.database;
-    let url = database
-        .url
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("database.url is not set (set DATABASE_URL)"))?;
-    let pool = db::build_pool(
-        url.expose(),
-        database.pool_size,
-        Duration::from_secs(database.connect_timeout_secs),
-    );
-    let secret = settings
-        .auth
-        .jwt_secret
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("auth.jwt_secret is not set"))?;
-    let csrf = CsrfKey::derive(secret.expose().as_bytes());
-    let flash = MacKey::derive(secret.expose().as_bytes(), "keycard flash v1");
-    let keys = Keys::new(&settings.auth, secret.expose().as_bytes());
-    let dummy_hash = crate::auth::password::dummy_hash(settings.auth.bcrypt_cost)?;
-    let asset_version = asset_version(&settings.server.static_dir.join("style.css"));
-    Ok(AppState {
-        settings: Arc::new(settings),
-        pool,
-        csrf,
-        flash,
-        keys,
-        dummy_hash,
-        asset_version,
-    })
-}
-
-/// The first 10 hex digits of the stylesheet's SHA-256: changes whenever it does.
-fn asset_version(path: &std::path::Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
-    digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
+    /// Serves until the server stops, sweeping ended sessions meanwhile.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let accounts = self.accounts;
+        let sweeping = Box::pin(async move {
+            loop {
+                actix_web::rt::time::sleep(SWEEP_EVERY).await;
+                match accounts.sweep().await {
+                    Ok(ended) if ended > 0 => tracing::info!(ended, "swept ended sessions"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "session sweep failed"),
+                }
+            }
+        });
+        match select(self.server, sweeping).await {
+            Either::Left((served, _)) => served,
+            Either::Right(((), _)) => Ok(()),
+        }
+    }
 }

@@ -1,23 +1,89 @@
-//! `AppState`: what every handler shares, built once at startup.
+//! The composition root's pieces: everything built once at start-up, each registered as
+//! its own app data so that a middleware or handler asks for exactly what it needs.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use actix_web::web;
+use sha2::{Digest, Sha256};
+
+use crate::accounts::Accounts;
+use crate::auth::authenticate::Authenticator;
+use crate::auth::hasher::{HashStats, Hasher};
 use crate::auth::jwt::Keys;
-use crate::db::DbPool;
+use crate::auth::password;
+use crate::auth::tokens::Tokens;
+use crate::db;
+use crate::http::cookies::CookiePolicy;
 use crate::http::csrf::CsrfKey;
-use crate::http::signing::MacKey;
-use crate::settings::Settings;
+use crate::http::flash::FlashKey;
+use crate::settings::{DatabaseSettings, Settings};
+use crate::web::client::TrustedProxies;
+use crate::web::layout::AssetVersion;
+use crate::web::origin::OriginPolicy;
 
+#[derive(Clone)]
 pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub pool: DbPool,
-    pub csrf: CsrfKey,
-    /// Signs flash messages.
-    pub flash: MacKey,
-    pub keys: Keys,
-    /// A bcrypt hash of a random password at the configured cost, verified against
-    /// for unknown usernames so that they cost the same time as wrong passwords.
-    pub dummy_hash: String,
-    /// Short content hash of the stylesheet, for cache-busting asset URLs.
-    pub asset_version: String,
+    pub accounts: web::Data<Accounts>,
+    pub authenticator: web::Data<Authenticator>,
+    pub cookies: web::Data<CookiePolicy>,
+    pub csrf: web::Data<CsrfKey>,
+    pub flash: web::Data<FlashKey>,
+    pub origin: web::Data<OriginPolicy>,
+    pub proxies: web::Data<TrustedProxies>,
+    pub assets: web::Data<AssetVersion>,
+    pub database: web::Data<DatabaseSettings>,
+    pub hash_stats: Arc<HashStats>,
+}
+
+impl AppState {
+    pub fn build(settings: &Settings) -> anyhow::Result<AppState> {
+        let database = &settings.database;
+        let url = database
+            .url
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("database.url is not set (set DATABASE_URL)"))?;
+        let pool = db::build_pool(
+            url.expose(),
+            database.pool_size,
+            Duration::from_secs(database.connect_timeout_secs),
+        );
+        let secret = settings
+            .auth
+            .jwt_secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("auth.jwt_secret is not set"))?;
+        let secret = secret.expose().as_bytes();
+        let auth = Arc::new(settings.auth.clone());
+        let tokens = Arc::new(Tokens::new(Keys::new(&auth, secret)?, auth.clone()));
+        let hasher = Hasher::start(auth.hash_threads, auth.hash_queue_limit)?;
+        let hash_stats = hasher.stats();
+        let dummy_hash = password::dummy_hash(auth.bcrypt_cost)?;
+        let accounts = Accounts::new(pool.clone(), auth, tokens.clone(), hasher, dummy_hash);
+        Ok(AppState {
+            accounts: web::Data::new(accounts),
+            authenticator: web::Data::new(Authenticator::new(pool, tokens)),
+            cookies: web::Data::new(CookiePolicy {
+                secure: settings.cookie.secure,
+            }),
+            csrf: web::Data::new(CsrfKey::derive(secret)?),
+            flash: web::Data::new(FlashKey::derive(secret)?),
+            origin: web::Data::new(OriginPolicy {
+                public_url: settings.server.public_url.clone(),
+            }),
+            proxies: web::Data::new(TrustedProxies(settings.server.trusted_proxies.clone())),
+            assets: web::Data::new(AssetVersion(asset_version(
+                &settings.server.static_dir.join("style.css"),
+            ))),
+            database: web::Data::new(settings.database.clone()),
+            hash_stats,
+        })
+    }
+}
+
+/// The first 10 hex digits of the stylesheet's SHA-256: changes whenever it does.
+fn asset_version(path: &std::path::Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
 }

@@ -7,10 +7,13 @@
 
 use diesel::prelude::*;
 
+use crate::accounts::Accounts;
+use crate::accounts::directory::{no_user, parse_user_id};
 use crate::db::sessions;
-use crate::db::users::{self, User, UserChanges};
+use crate::db::users::{self, Counts, User, UserChanges};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::http::pagination::ListQuery;
 
 /// Any fixed number: serialises changes to who is an enabled admin.
 const ADMIN_SET_LOCK: i64 = 0x6b65_7963_6164;
@@ -26,6 +29,25 @@ pub enum AdminAction {
 }
 
 impl AdminAction {
+    /// The actions without a body, by the name in their path.
+    pub fn from_path(name: &str) -> Option<AdminAction> {
+        match name {
+            "disable" => Some(AdminAction::Disable),
+            "enable" => Some(AdminAction::Enable),
+            "revoke" => Some(AdminAction::Revoke),
+            "delete" => Some(AdminAction::Delete),
+            _ => None,
+        }
+    }
+
+    /// Whether the acting admin loses their access by doing this to themselves.
+    pub fn takes_own_access(self) -> bool {
+        !matches!(
+            self,
+            AdminAction::Enable | AdminAction::SetRole(Role::Admin)
+        )
+    }
+
     /// Whether the action would leave `user` no longer an enabled admin.
     fn removes_enabled_admin(self, user: &User) -> bool {
         let enabled_admin = user.is_admin() && !user.disabled;
@@ -39,7 +61,7 @@ impl AdminAction {
     /// The columns the action changes, if any.
     fn changes(self) -> Option<UserChanges<'static>> {
         let (role, disabled) = match self {
-            AdminAction::SetRole(role) => (Some(role.as_str()), None),
+            AdminAction::SetRole(role) => (Some(role), None),
             AdminAction::Disable => (None, Some(true)),
             AdminAction::Enable => (None, Some(false)),
             AdminAction::Revoke | AdminAction::Delete => return None,
@@ -70,6 +92,36 @@ impl AdminAction {
     }
 }
 
+impl Accounts {
+    /// Applies `action` to the user whose id is in the path (see `apply`).
+    pub async fn administer(&self, id: &str, action: AdminAction) -> Result<User, AppError> {
+        let id = parse_user_id(id)?;
+        self.db(move |conn| apply(conn, id, action)).await
+    }
+
+    /// `GET /admin` as JSON: the counts alone.
+    pub async fn user_counts(&self) -> Result<Counts, AppError> {
+        self.db(|conn| Ok(users::counts(conn)?)).await
+    }
+
+    /// The dashboard: the counts and one page of the user table, in one trip.
+    pub async fn dashboard(&self, query: &ListQuery) -> Result<(Counts, Vec<User>, i64), AppError> {
+        let (q, offset, limit) = (query.q.clone(), query.offset(), query.per_page);
+        self.db(move |conn| {
+            let (items, total) = users::page(conn, &q, offset, limit)?;
+            Ok((users::counts(conn)?, items, total))
+        })
+        .await
+    }
+
+    /// `/admin/revoke-all`: every session of every user ends.
+    pub async fn sign_out_everyone(&self) -> Result<(), AppError> {
+        self.db(|conn| Ok(sessions::end_everyone(conn)?))
+            .await
+            .map(|_| ())
+    }
+}
+
 /// Applies `action` to user `id`. Returns the user as they are afterwards (as they were,
 /// for `Delete`). Unknown id: `404`; last enabled admin: `409`.
 pub fn apply(conn: &mut PgConnection, id: i64, action: AdminAction) -> Result<User, AppError> {
@@ -95,8 +147,4 @@ pub fn apply(conn: &mut PgConnection, id: i64, action: AdminAction) -> Result<Us
             None => user,
         })
     })
-}
-
-pub fn no_user(id: impl std::fmt::Display) -> AppError {
-    AppError::NotFound(format!("no user with id {id}"))
 }

@@ -1,99 +1,108 @@
 //! Self-service (contract §3 `/me`): the display name and the password.
 
-use actix_web::web;
+use diesel::Connection;
 
-use crate::accounts::Client;
+use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::identity::Identity;
 use crate::auth::{password, throttle};
-use crate::db;
-use crate::db::sessions::{self, Session};
+use crate::db::sessions;
 use crate::db::users::{self, User, UserChanges};
 use crate::domain::{DisplayName, NewPassword};
-use crate::error::AppError;
-use crate::http::problem::FieldErrors;
-use crate::state::AppState;
+use crate::error::{AppError, FieldErrors};
 
-pub async fn set_display_name(
-    state: &AppState,
-    user_id: i64,
-    value: &str,
-) -> Result<User, AppError> {
-    let name = DisplayName::parse(value)
-        .map_err(|e| AppError::Validation(FieldErrors::single("display_name", e)))?
-        .map(DisplayName::into_inner);
-    db::blocking(&state.pool, move |conn| {
-        let changes = UserChanges {
-            display_name: Some(name.as_deref()),
-            ..Default::default()
-        };
-        Ok(users::update(conn, user_id, &changes)?)
-    })
-    .await
-}
-
-/// Checks the current password and every rule for the new one (all messages at once),
-/// then stores the new hash and ends every other session. The current session moves to
-/// its next generation, so its earlier tokens stop working too; the caller issues a
-/// fresh token in it. A wrong current password changes nothing.
-///
-/// Wrong current passwords count as failed sign-ins (the same limits, so a stolen
-/// session cannot be used to guess the password at bcrypt speed): past the limit the
-/// answer is `429` before any hashing.
-pub async fn change_password(
-    state: &AppState,
-    identity: &Identity,
-    client: &Client,
-    current: String,
-    new: &str,
-) -> Result<(User, Session), AppError> {
-    let mut errors = FieldErrors::default();
-    let new = NewPassword::parse(new, &identity.user.username)
-        .map_err(|e| errors.add("new_password", e))
-        .ok();
-    if current.is_empty() {
-        errors.add("current_password", "is required");
-    } else {
-        let (auth, username, address) = (
-            state.settings.auth.clone(),
-            identity.user.username.clone(),
-            client.address.clone(),
-        );
-        let attempt = db::blocking(&state.pool, move |conn| {
-            throttle::reserve(conn, &auth, &username, &address)
-        })
-        .await?;
-        let stored = identity.user.password_hash.clone();
-        let matches = web::block(move || password::verify(&current, &stored))
-            .await
-            .map_err(AppError::internal)?;
-        if matches {
-            db::blocking(&state.pool, move |conn| throttle::forgive(conn, &attempt)).await?;
-        } else {
-            errors.add("current_password", "is not your current password");
-        }
-    }
-    let new = match new {
-        Some(new) if errors.is_empty() => new,
-        _ => return Err(AppError::Validation(errors)),
-    };
-    let cost = state.settings.auth.bcrypt_cost;
-    let hash = web::block(move || password::hash(&new, cost))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::Internal)?;
-    let (user_id, sid) = (identity.user.id, identity.session.id);
-    db::blocking(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
+impl Accounts {
+    /// Sets (or, with an empty value, clears) the display name.
+    pub async fn set_display_name(&self, user_id: i64, value: &str) -> Result<User, AppError> {
+        let name = DisplayName::parse(value)
+            .map_err(|e| AppError::Validation(FieldErrors::single("display_name", e)))?;
+        self.db(move |conn| {
             let changes = UserChanges {
-                password_hash: Some(&hash),
+                display_name: Some(name.as_ref().map(DisplayName::as_str)),
                 ..Default::default()
             };
-            let user = users::update(conn, user_id, &changes)?;
-            sessions::end_all_of_user(conn, user_id, Some(sid))?;
-            let session = sessions::next_generation(conn, sid)?;
-            Ok((user, session))
+            Ok(users::update(conn, user_id, &changes)?)
         })
-    })
-    .await
+        .await
+    }
+
+    /// Checks the current password and every rule for the new one (all messages at
+    /// once), then stores the new hash and ends every other session. The current
+    /// session moves to its next generation, so its earlier tokens stop working too,
+    /// and gets a fresh token. A wrong current password changes nothing.
+    ///
+    /// Wrong current passwords count as failed sign-ins (the same limits, so a stolen
+    /// session cannot be used to guess the password at bcrypt speed): past the limit
+    /// the answer is `429` before any hashing.
+    pub async fn change_password(
+        &self,
+        identity: &Identity,
+        client: &Client,
+        current: String,
+        new: &str,
+    ) -> Result<SignedIn, AppError> {
+        let mut errors = FieldErrors::default();
+        let new = NewPassword::parse(new, &identity.user.username)
+            .map_err(|e| errors.add("new_password", e))
+            .ok();
+        if current.is_empty() {
+            errors.add("current_password", "is required");
+        } else if !self
+            .current_password_matches(identity, client, current)
+            .await?
+        {
+            errors.add("current_password", "is not your current password");
+        }
+        let new = match new {
+            Some(new) if errors.is_empty() => new,
+            _ => return Err(AppError::Validation(errors)),
+        };
+        let cost = self.settings.bcrypt_cost;
+        let hash = self
+            .hasher
+            .run(move |stats| password::hash(&new, cost, stats))
+            .await?
+            .map_err(AppError::Internal)?;
+        let (user_id, sid) = (identity.user.id, identity.session.id);
+        let accounts = self.clone();
+        self.db(move |conn| {
+            conn.transaction(|conn| {
+                let changes = UserChanges {
+                    password_hash: Some(&hash),
+                    ..Default::default()
+                };
+                let user = users::update(conn, user_id, &changes)?;
+                sessions::end_all_of_user(conn, user_id, Some(sid))?;
+                let session = sessions::next_generation(conn, sid)?;
+                let issued = accounts.issue_in(conn, &user, &session)?;
+                Ok(SignedIn { user, issued })
+            })
+        })
+        .await
+    }
+
+    /// The current password, checked like a sign-in (a slot, a failure when wrong).
+    async fn current_password_matches(
+        &self,
+        identity: &Identity,
+        client: &Client,
+        current: String,
+    ) -> Result<bool, AppError> {
+        let slot = self
+            .take_slot(
+                throttle::username_key(&identity.user.username),
+                &client.address,
+            )
+            .await?;
+        let stored = identity.user.password_hash.clone();
+        let checked = self
+            .hasher
+            .run(move |stats| password::verify(&current, &stored, stats))
+            .await;
+        self.db(move |conn| match checked {
+            Ok(true) => throttle::succeed(conn, &slot).map(|()| true),
+            Ok(false) => throttle::fail(conn, &slot).map(|()| false),
+            Err(error) => throttle::release(conn, &slot).and(Err(error)),
+        })
+        .await
+    }
 }

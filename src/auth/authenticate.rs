@@ -1,70 +1,122 @@
-//! Middleware: who is calling. Reads `Authorization: Bearer` first, then the
-//! `access_token` cookie; verifies the token; loads user, session and denylist state in
-//! one indexed query; and puts an `Identity` in the request extensions. A bad, expired
-//! or revoked token, or one for a disabled or deleted user, is *no token*: the request
-//! goes on anonymously and a cookie carrying it is cleared. Never a 500.
+//! Who is calling (the middleware that asks is `web::authenticate`). A token comes from
+//! `Authorization: Bearer` first, then the `access_token` cookie; it is verified, and
+//! user, session and denylist state are loaded in one indexed query. A bad, expired or
+//! revoked token, or one for a disabled or deleted user, is *no token*. Never a 500.
 //!
-//! On the way out, a cookie token past half its lifetime is replaced by a fresh one in
-//! the same session (sliding renewal, capped by `auth.session_max_secs`); the replaced
-//! token stays valid until its own `exp`.
+//! Sliding renewal: a cookie token past half its lifetime is replaced by a fresh one in
+//! the same session (capped by `auth.session_max_secs`); the replaced token stays valid
+//! until its own `exp`.
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use std::sync::Arc;
+
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
 use chrono::Utc;
 
 use crate::auth::identity::{Identity, TokenSource};
-use crate::auth::tokens;
-use crate::db::{self, sessions};
+use crate::auth::tokens::{IssuedToken, Tokens};
+use crate::db::{self, DbPool, sessions};
 use crate::error::AppError;
 use crate::http::cookies;
-use crate::http::negotiation::is_static;
-use crate::state::AppState;
 
 /// A session's "last used" is written at most this often (to the minute is enough).
 const TOUCH_EVERY_SECS: i64 = 60;
 
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let Some((token, source)) = (!is_static(req.path()))
-        .then(|| bearer_or_cookie(&req))
-        .flatten()
-    else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-
-    let identity = match identify(&state, &token, source).await {
-        Ok(identity) => identity,
-        Err(error) => return Ok(req.error_response(error)),
-    };
-    let Some(identity) = identity else {
-        let mut response = next.call(req).await?.map_into_boxed_body();
-        if source == TokenSource::Cookie && !cookies::sets(&response, cookies::ACCESS_TOKEN) {
-            cookies::append(
-                &mut response,
-                &cookies::removal(&state.settings, cookies::ACCESS_TOKEN),
-            );
-        }
-        return Ok(response);
-    };
-
-    let identity = touch_if_stale(&state, identity).await;
-    req.extensions_mut().insert(identity.clone());
-    let mut response = next.call(req).await?.map_into_boxed_body();
-    if source == TokenSource::Cookie {
-        renew_if_due(&state, &identity, &mut response);
-    }
-    Ok(response)
+/// What authentication needs: the database and the keys.
+pub struct Authenticator {
+    pool: DbPool,
+    tokens: Arc<Tokens>,
 }
 
-fn bearer_or_cookie(req: &ServiceRequest) -> Option<(String, TokenSource)> {
+impl Authenticator {
+    pub fn new(pool: DbPool, tokens: Arc<Tokens>) -> Self {
+        Authenticator { pool, tokens }
+    }
+
+    /// `Ok(None)` for any token that does not identify an enabled user in a live session;
+    /// `Err` only when the database cannot say (503).
+    pub async fn identify(&self, token: &str) -> Result<Option<Identity>, AppError> {
+        let claims = match self.tokens.verify(token) {
+            Ok(claims) => claims,
+            Err(reason) => {
+                tracing::debug!(%reason, "token refused");
+                return Ok(None);
+            }
+        };
+        let Some(user_id) = claims.user_id() else {
+            return Ok(None);
+        };
+        let (sid, jti) = (claims.sid, claims.jti);
+        let found = db::blocking(&self.pool, move |conn| {
+            Ok(sessions::lookup(conn, user_id, sid, jti)?)
+        })
+        .await?;
+        let Some((user, session, denied)) = found else {
+            return Ok(None);
+        };
+        let session_end = self.tokens.session_end(&session);
+        let live = !denied
+            && !user.disabled
+            && session.generation == claims.generation
+            && Utc::now().timestamp() < session_end;
+        Ok(live.then_some(Identity {
+            user,
+            session,
+            claims,
+        }))
+    }
+
+    /// Keeps "last used" current to the minute without a write on every request: only a
+    /// request that finds it a minute old writes it (one short UPDATE per session per
+    /// minute), and waits for it, so the next request sees it. A failed write is logged
+    /// and the request goes on.
+    pub async fn touch_if_stale(&self, mut identity: Identity) -> Identity {
+        if (Utc::now() - identity.session.last_used_at).num_seconds() < TOUCH_EVERY_SECS {
+            return identity;
+        }
+        let sid = identity.session.id;
+        match db::blocking(&self.pool, move |conn| Ok(sessions::touch(conn, sid)?)).await {
+            Ok(()) => identity.session.last_used_at = Utc::now(),
+            Err(error) => tracing::warn!(%error, "could not record session use"),
+        }
+        identity
+    }
+
+    /// The token to replace a cookie token past half its lifetime with, recorded on the
+    /// session row (so the session lives as long as its newest token). `None` when it is
+    /// not due, the session has reached its absolute end, or the write failed (the old
+    /// token goes on working).
+    pub async fn renewal(&self, identity: &Identity) -> Option<IssuedToken> {
+        let claims = &identity.claims;
+        let half_life = claims.iat + claims.lifetime_secs() / 2;
+        if Utc::now().timestamp() < half_life {
+            return None;
+        }
+        let fresh = match self.tokens.issue(&identity.user, &identity.session) {
+            Ok(Some(fresh)) if fresh.claims.exp > claims.exp => fresh,
+            Ok(_) => return None,
+            Err(error) => {
+                tracing::warn!(%error, "sliding renewal failed");
+                return None;
+            }
+        };
+        let (sid, exp) = (identity.session.id, fresh.claims.expires_at());
+        match db::blocking(&self.pool, move |conn| {
+            Ok(sessions::extend_expiry(conn, sid, exp)?)
+        })
+        .await
+        {
+            Ok(()) => Some(fresh),
+            Err(error) => {
+                tracing::warn!(%error, "could not record a renewed token");
+                None
+            }
+        }
+    }
+}
+
+/// The token a request carries, and where it came from.
+pub fn bearer_or_cookie(req: &ServiceRequest) -> Option<(String, TokenSource)> {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -78,79 +130,4 @@ fn bearer_or_cookie(req: &ServiceRequest) -> Option<(String, TokenSource)> {
     req.cookie(cookies::ACCESS_TOKEN)
         .map(|c| (c.value().to_string(), TokenSource::Cookie))
         .filter(|(token, _)| !token.is_empty())
-}
-
-/// `Ok(None)` for any token that does not identify an enabled user in a live session;
-/// `Err` only when the database cannot say (503).
-async fn identify(
-    state: &web::Data<AppState>,
-    token: &str,
-    source: TokenSource,
-) -> Result<Option<Identity>, AppError> {
-    let claims = match state.keys.verify(token) {
-        Ok(claims) => claims,
-        Err(reason) => {
-            tracing::debug!(%reason, "token refused");
-            return Ok(None);
-        }
-    };
-    let Some(user_id) = claims.user_id() else {
-        return Ok(None);
-    };
-    let (sid, jti) = (claims.sid, claims.jti);
-    let found = db::blocking(&state.pool, move |conn| {
-        Ok(sessions::lookup(conn, user_id, sid, jti)?)
-    })
-    .await?;
-    let Some((user, session, denied)) = found else {
-        return Ok(None);
-    };
-    let session_end = session.created_at.timestamp()
-        + i64::try_from(state.settings.auth.session_max_secs).unwrap_or(i64::MAX / 4);
-    let live = !denied
-        && !user.disabled
-        && session.generation == claims.generation
-        && Utc::now().timestamp() < session_end;
-    Ok(live.then_some(Identity {
-        user,
-        session,
-        claims,
-        source,
-    }))
-}
-
-/// Keeps "last used" current to the minute without a write on every request: only a
-/// request that finds it a minute old writes it (one short UPDATE per session per
-/// minute), and waits for it, so the next request sees it. A failed write is logged
-/// and the request goes on.
-async fn touch_if_stale(state: &web::Data<AppState>, mut identity: Identity) -> Identity {
-    if (Utc::now() - identity.session.last_used_at).num_seconds() < TOUCH_EVERY_SECS {
-        return identity;
-    }
-    let sid = identity.session.id;
-    match db::blocking(&state.pool, move |conn| Ok(sessions::touch(conn, sid)?)).await {
-        Ok(()) => identity.session.last_used_at = Utc::now(),
-        Err(error) => tracing::warn!(%error, "could not record session use"),
-    }
-    identity
-}
-
-fn renew_if_due(state: &AppState, identity: &Identity, response: &mut ServiceResponse<BoxBody>) {
-    let claims = &identity.claims;
-    let half_life = claims.iat + claims.lifetime_secs() / 2;
-    // A handler that signed out, refreshed or changed the password set its own cookie.
-    if Utc::now().timestamp() < half_life || cookies::sets(response, cookies::ACCESS_TOKEN) {
-        return;
-    }
-    match tokens::issue(state, &identity.user, &identity.session) {
-        Ok(Some(fresh)) if fresh.claims.exp > claims.exp => {
-            let max_age = u64::try_from(fresh.claims.lifetime_secs()).unwrap_or(0);
-            cookies::append(
-                response,
-                &cookies::access_token(&state.settings, fresh.token, max_age),
-            );
-        }
-        Ok(_) => {}
-        Err(error) => tracing::warn!(%error, "sliding renewal failed"),
-    }
 }

@@ -18,5 +18,4 @@ pub struct Identity {
     pub user: User,
     pub session: Session,
     pub claims: Claims,
-    pub source: TokenSource,
 }

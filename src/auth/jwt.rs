@@ -70,12 +70,12 @@ struct Key {
 }
 
 impl Key {
-    fn new(secret: &[u8]) -> Key {
-        Key {
-            kid: key_id(secret),
+    fn new(secret: &[u8]) -> anyhow::Result<Key> {
+        Ok(Key {
+            kid: key_id(secret)?,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-        }
+        })
     }
 }
 
@@ -88,7 +88,8 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn new(settings: &AuthSettings, secret: &[u8]) -> Keys {
+    /// Fails only for a key the HMAC cannot take, at start-up, never on a request.
+    pub fn new(settings: &AuthSettings, secret: &[u8]) -> anyhow::Result<Keys> {
         let algorithm = match settings.jwt_algorithm {
             JwtAlgorithm::HS256 => Algorithm::HS256,
             JwtAlgorithm::HS384 => Algorithm::HS384,
@@ -101,16 +102,16 @@ impl Keys {
         validation.leeway = settings.leeway_secs;
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        Keys {
+        Ok(Keys {
             algorithm,
-            current: Key::new(secret),
+            current: Key::new(secret)?,
             previous: settings
                 .jwt_previous_secrets
                 .iter()
                 .map(|s| Key::new(s.expose().as_bytes()))
-                .collect(),
+                .collect::<anyhow::Result<_>>()?,
             validation,
-        }
+        })
     }
 
     pub fn issue(&self, claims: &Claims) -> anyhow::Result<String> {
@@ -137,17 +138,16 @@ impl Keys {
 
 /// A public name for a secret: 8 bytes of HMAC-SHA256(secret, label), hex. It tells
 /// keys apart without telling anything about them.
-pub fn key_id(secret: &[u8]) -> String {
-    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret) else {
-        return String::new();
-    };
+pub fn key_id(secret: &[u8]) -> anyhow::Result<String> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)?;
     mac.update(b"keycard key id v1");
-    mac.finalize()
+    Ok(mac
+        .finalize()
         .into_bytes()
         .iter()
         .take(8)
         .map(|b| format!("{b:02x}"))
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_and_names_its_key() {
-        let keys = Keys::new(&settings(), b"current-secret");
+        let keys = Keys::new(&settings(), b"current-secret").unwrap();
         let c = claims(now());
         let token = keys.issue(&c).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), c);
@@ -201,20 +201,27 @@ mod tests {
         assert_eq!(header.alg, Algorithm::HS256);
         assert_eq!(
             header.kid.as_deref(),
-            Some(key_id(b"current-secret").as_str())
+            Some(key_id(b"current-secret").unwrap().as_str())
         );
         assert_eq!(header.typ.as_deref(), Some("JWT"));
     }
 
     #[test]
     fn previous_secrets_still_verify_and_removed_ones_do_not() {
-        let old = Keys::new(&settings(), b"old-secret");
+        let old = Keys::new(&settings(), b"old-secret").unwrap();
         let token = old.issue(&claims(now())).unwrap();
         let mut rotated = settings();
         rotated.jwt_previous_secrets = vec![Secret::new("old-secret")];
-        assert!(Keys::new(&rotated, b"new-secret").verify(&token).is_ok());
+        assert!(
+            Keys::new(&rotated, b"new-secret")
+                .unwrap()
+                .verify(&token)
+                .is_ok()
+        );
         assert_eq!(
-            Keys::new(&settings(), b"new-secret").verify(&token),
+            Keys::new(&settings(), b"new-secret")
+                .unwrap()
+                .verify(&token),
             Err(TokenError::UnknownKey)
         );
     }
@@ -222,8 +229,8 @@ mod tests {
     #[test]
     fn forged_variants_are_all_refused() {
         let secret = b"current-secret";
-        let keys = Keys::new(&settings(), secret);
-        let kid = key_id(secret);
+        let keys = Keys::new(&settings(), secret).unwrap();
+        let kid = key_id(secret).unwrap();
         let c = claims(now());
         let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": kid});
         assert!(
@@ -295,14 +302,15 @@ mod tests {
     #[test]
     fn the_leeway_tolerates_small_clock_skew_only() {
         let secret = b"current-secret";
-        let keys = Keys::new(&settings(), secret);
-        let hs256 = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": key_id(secret)});
+        let keys = Keys::new(&settings(), secret).unwrap();
+        let hs256 =
+            serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": key_id(secret).unwrap()});
         let mut just_expired = claims(now());
         just_expired.exp = now() - 10;
         assert!(keys.verify(&forge(&hs256, &just_expired, secret)).is_ok());
         let mut strict = settings();
         strict.leeway_secs = 0;
-        let strict = Keys::new(&strict, secret);
+        let strict = Keys::new(&strict, secret).unwrap();
         assert!(
             strict
                 .verify(&forge(&hs256, &just_expired, secret))

@@ -1,76 +1,84 @@
-//! Issuing a token for a session, and the cookies that carry it to a browser.
+//! Issuing and verifying the tokens of a session (contract §4).
 
-use actix_web::HttpResponseBuilder;
+use std::sync::Arc;
+
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::auth::jwt::Claims;
+use crate::auth::jwt::{Claims, Keys, TokenError};
 use crate::db::sessions::Session;
 use crate::db::users::User;
 use crate::error::AppError;
-use crate::http::cookies;
-use crate::state::AppState;
+use crate::settings::AuthSettings;
 
 pub struct IssuedToken {
     pub token: String,
     pub claims: Claims,
 }
 
-/// A fresh token in `session` (at its current generation), valid for `auth.token_ttl_secs`
-/// but never past the session's absolute end. `None` when the session has reached it.
-pub fn issue(
-    state: &AppState,
-    user: &User,
-    session: &Session,
-) -> Result<Option<IssuedToken>, AppError> {
-    let auth = &state.settings.auth;
-    let now = Utc::now().timestamp();
-    let session_end = session.created_at.timestamp() + secs(auth.session_max_secs);
-    let exp = (now + secs(auth.token_ttl_secs)).min(session_end);
-    if exp <= now {
-        return Ok(None);
+impl IssuedToken {
+    /// Seconds the token is valid for: the cookie's `Max-Age`.
+    pub fn max_age_secs(&self) -> u64 {
+        u64::try_from(self.claims.lifetime_secs()).unwrap_or(0)
     }
-    let claims = Claims {
-        sub: user.id.to_string(),
-        role: user.role.clone(),
-        jti: Uuid::new_v4(),
-        sid: session.id,
-        generation: session.generation,
-        iat: now,
-        nbf: now,
-        exp,
-        iss: auth.issuer.clone(),
-        aud: auth.audience.clone(),
-    };
-    let token = state.keys.issue(&claims).map_err(AppError::Internal)?;
-    Ok(Some(IssuedToken { token, claims }))
 }
 
-/// Like `issue`, for a session that was just started or renewed on purpose.
-pub fn issue_now(
-    state: &AppState,
-    user: &User,
-    session: &Session,
-) -> Result<IssuedToken, AppError> {
-    issue(state, user, session)?.ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "session {} is past its absolute end",
-            session.id
-        ))
-    })
+/// The signing keys and the lifetimes that go with them, built once at start-up.
+pub struct Tokens {
+    keys: Keys,
+    settings: Arc<AuthSettings>,
 }
 
-/// Sets the `access_token` cookie, and a new CSRF token (rotated at every sign-in).
-pub fn set_cookies(builder: &mut HttpResponseBuilder, state: &AppState, issued: &IssuedToken) {
-    let max_age = u64::try_from(issued.claims.lifetime_secs()).unwrap_or(0);
-    builder.cookie(cookies::access_token(
-        &state.settings,
-        issued.token.clone(),
-        max_age,
-    ));
-    builder.cookie(cookies::csrf(&state.settings, state.csrf.mint()));
+impl Tokens {
+    pub fn new(keys: Keys, settings: Arc<AuthSettings>) -> Self {
+        Tokens { keys, settings }
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.keys.verify(token)
+    }
+
+    /// The moment (Unix seconds) `session` reaches its absolute end.
+    pub fn session_end(&self, session: &Session) -> i64 {
+        session.created_at.timestamp() + secs(self.settings.session_max_secs)
+    }
+
+    /// A fresh token in `session` (at its current generation), valid for
+    /// `auth.token_ttl_secs` but never past the session's absolute end. `None` when the
+    /// session has reached it.
+    pub fn issue(&self, user: &User, session: &Session) -> Result<Option<IssuedToken>, AppError> {
+        let now = Utc::now().timestamp();
+        let exp = (now + secs(self.settings.token_ttl_secs)).min(self.session_end(session));
+        if exp <= now {
+            return Ok(None);
+        }
+        let claims = Claims {
+            sub: user.id.to_string(),
+            role: user.role.as_str().to_string(),
+            jti: Uuid::new_v4(),
+            sid: session.id,
+            generation: session.generation,
+            iat: now,
+            nbf: now,
+            exp,
+            iss: self.settings.issuer.clone(),
+            aud: self.settings.audience.clone(),
+        };
+        let token = self.keys.issue(&claims).map_err(AppError::Internal)?;
+        Ok(Some(IssuedToken { token, claims }))
+    }
+
+    /// Like `issue`, for a session that was just started or renewed on purpose.
+    pub fn issue_now(&self, user: &User, session: &Session) -> Result<IssuedToken, AppError> {
+        self.issue(user, session)?.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "session {} is past its absolute end",
+                session.id
+            ))
+        })
+    }
 }
 
-fn secs(value: u64) -> i64 {
+pub fn secs(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX / 4)
 }

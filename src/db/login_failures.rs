@@ -1,4 +1,5 @@
-//! The `login_failures` table: one row per failed (or in-flight) sign-in attempt.
+//! The `login_failures` table: one row per failed sign-in, and one `pending` row per
+//! sign-in whose password is being checked right now.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -13,51 +14,100 @@ pub fn lock(conn: &mut PgConnection, key: &str) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Failure times newer than `since` for a username, oldest first.
+/// The rows of one key newer than `since`: recorded failures (oldest first), and how
+/// many checks are in flight. A pending row older than `stale` belongs to a check that
+/// never finished (its instance died) and counts as a failure.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recent {
+    pub failures: Vec<DateTime<Utc>>,
+    pub in_flight: usize,
+}
+
+fn recent(rows: Vec<(DateTime<Utc>, bool)>, stale: DateTime<Utc>) -> Recent {
+    let mut recent = Recent::default();
+    for (at, pending) in rows {
+        if pending && at >= stale {
+            recent.in_flight += 1;
+        } else {
+            recent.failures.push(at);
+        }
+    }
+    recent
+}
+
 pub fn recent_for_username(
     conn: &mut PgConnection,
     username_key: &str,
     since: DateTime<Utc>,
-) -> QueryResult<Vec<DateTime<Utc>>> {
-    login_failures::table
+    stale: DateTime<Utc>,
+) -> QueryResult<Recent> {
+    let rows = login_failures::table
         .filter(login_failures::username_key.eq(username_key))
         .filter(login_failures::failed_at.gt(since))
         .order(login_failures::failed_at.asc())
-        .select(login_failures::failed_at)
-        .load(conn)
+        .select((login_failures::failed_at, login_failures::pending))
+        .load(conn)?;
+    Ok(recent(rows, stale))
 }
 
-/// Failure times newer than `since` for a client address, oldest first.
 pub fn recent_for_address(
     conn: &mut PgConnection,
     address: &str,
     since: DateTime<Utc>,
-) -> QueryResult<Vec<DateTime<Utc>>> {
-    login_failures::table
+    stale: DateTime<Utc>,
+) -> QueryResult<Recent> {
+    let rows = login_failures::table
         .filter(login_failures::client_address.eq(address))
         .filter(login_failures::failed_at.gt(since))
         .order(login_failures::failed_at.asc())
-        .select(login_failures::failed_at)
-        .load(conn)
+        .select((login_failures::failed_at, login_failures::pending))
+        .load(conn)?;
+    Ok(recent(rows, stale))
 }
 
-pub fn insert(conn: &mut PgConnection, username_key: &str, address: &str) -> QueryResult<i64> {
+/// A pending row for a check that starts now.
+pub fn insert_pending(
+    conn: &mut PgConnection,
+    username_key: &str,
+    address: &str,
+) -> QueryResult<i64> {
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::username_key.eq(username_key),
             login_failures::client_address.eq(address),
+            login_failures::pending.eq(true),
         ))
         .returning(login_failures::id)
         .get_result(conn)
 }
 
-/// After a successful sign-in: the attempt was not a failure, and the username's
-/// earlier failures are forgiven (the address's are not).
-pub fn forgive(conn: &mut PgConnection, attempt_id: i64, username_key: &str) -> QueryResult<()> {
-    diesel::delete(login_failures::table.find(attempt_id)).execute(conn)?;
-    diesel::delete(login_failures::table.filter(login_failures::username_key.eq(username_key)))
+/// The check found a wrong password: the pending row becomes a failure, dated now.
+pub fn record_failure(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(login_failures::table.find(id))
+        .set((
+            login_failures::pending.eq(false),
+            login_failures::failed_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// The check ended without a failure: its pending row goes.
+pub fn release(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(login_failures::table.find(id))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// After a successful sign-in the username's failures are forgiven (the address's are not).
+pub fn forgive_username(conn: &mut PgConnection, username_key: &str) -> QueryResult<()> {
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::username_key.eq(username_key))
+            .filter(login_failures::pending.eq(false)),
+    )
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Drops rows older than the window, to keep the table small.

@@ -6,16 +6,22 @@ use uuid::Uuid;
 
 use super::schema::revoked_tokens;
 
-/// Denylists `jti` until `expires_at`, and purges entries whose token has expired anyway.
-pub fn deny(conn: &mut PgConnection, jti: Uuid, expires_at: DateTime<Utc>) -> QueryResult<()> {
-    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(diesel::dsl::now)))
-        .execute(conn)?;
+/// Denylists `jti` until `until` (the token's `exp` plus the leeway: tokens are
+/// accepted that long), and purges entries past theirs.
+pub fn deny(conn: &mut PgConnection, jti: Uuid, until: DateTime<Utc>) -> QueryResult<()> {
+    purge_expired(conn)?;
     diesel::insert_into(revoked_tokens::table)
         .values((
             revoked_tokens::jti.eq(jti),
-            revoked_tokens::expires_at.eq(expires_at),
+            revoked_tokens::expires_at.eq(until),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
         .map(|_| ())
+}
+
+/// Drops entries whose token is no longer accepted anyway.
+pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(diesel::dsl::now)))
+        .execute(conn)
 }

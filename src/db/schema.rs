@@ -22,6 +22,7 @@ diesel::table! {
         last_used_at -> Timestamptz,
         client_address -> Text,
         user_agent -> Text,
+        expires_at -> Timestamptz,
     }
 }
 
@@ -38,8 +39,23 @@ diesel::table! {
         username_key -> Text,
         client_address -> Text,
         failed_at -> Timestamptz,
+        pending -> Bool,
+    }
+}
+
+diesel::table! {
+    signup_attempts (id) {
+        id -> Int8,
+        client_address -> Text,
+        attempted_at -> Timestamptz,
     }
 }
 
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, revoked_tokens, login_failures);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    revoked_tokens,
+    login_failures,
+    signup_attempts
+);

@@ -17,6 +17,8 @@ pub struct Session {
     pub last_used_at: DateTime<Utc>,
     pub client_address: String,
     pub user_agent: String,
+    /// When the newest token issued in this session expires.
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Insertable)]
@@ -26,6 +28,7 @@ pub struct NewSession<'a> {
     pub user_id: i64,
     pub client_address: &'a str,
     pub user_agent: &'a str,
+    pub expires_at: DateTime<Utc>,
 }
 
 impl NewSession<'_> {
@@ -58,9 +61,15 @@ pub fn lookup(
         .optional()
 }
 
-pub fn list_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Session>> {
+/// A user's sessions that can still be used (`ended_before`: now minus the leeway).
+pub fn list_for_user(
+    conn: &mut PgConnection,
+    user_id: i64,
+    ended_before: DateTime<Utc>,
+) -> QueryResult<Vec<Session>> {
     sessions::table
         .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.ge(ended_before))
         .order((sessions::last_used_at.desc(), sessions::created_at.desc()))
         .select(Session::as_select())
         .load(conn)
@@ -112,17 +121,66 @@ pub fn touch(conn: &mut PgConnection, session_id: Uuid) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Deletes a user's sessions that outlived the absolute session length.
-pub fn purge_expired(
+/// A token expiring at `exp` was issued in the session: it lives at least that long.
+pub fn extend_expiry(
+    conn: &mut PgConnection,
+    session_id: Uuid,
+    exp: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .find(session_id)
+            .filter(sessions::expires_at.lt(exp)),
+    )
+    .set(sessions::expires_at.eq(exp))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Deletes a user's sessions that can no longer be used: their newest token expired
+/// before `ended_before`, or they started before `started_before` (the absolute length).
+pub fn purge_ended_of_user(
     conn: &mut PgConnection,
     user_id: i64,
-    max_age_secs: i64,
+    ended_before: DateTime<Utc>,
+    started_before: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let cutoff = Utc::now() - chrono::Duration::seconds(max_age_secs);
     diesel::delete(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::created_at.lt(cutoff)),
+            .filter(
+                sessions::expires_at
+                    .lt(ended_before)
+                    .or(sessions::created_at.lt(started_before)),
+            ),
+    )
+    .execute(conn)
+}
+
+/// Keeps a user's `keep` most recently used sessions and ends the others.
+pub fn cap_for_user(conn: &mut PgConnection, user_id: i64, keep: i64) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM sessions WHERE user_id = $1 AND id NOT IN \
+         (SELECT id FROM sessions WHERE user_id = $1 \
+          ORDER BY last_used_at DESC, created_at DESC LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(user_id)
+    .bind::<diesel::sql_types::BigInt, _>(keep)
+    .execute(conn)
+}
+
+/// The periodic sweep: every session that can no longer be used, of any user.
+pub fn purge_ended(
+    conn: &mut PgConnection,
+    ended_before: DateTime<Utc>,
+    started_before: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .lt(ended_before)
+                .or(sessions::created_at.lt(started_before)),
+        ),
     )
     .execute(conn)
 }

@@ -2,7 +2,11 @@
 //! serialised; `views::json::UserJson` is what leaves the server) and its queries.
 
 use chrono::{DateTime, Utc};
+use diesel::deserialize::{self, FromSql};
+use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 
 use super::schema::users;
 use crate::domain::Role;
@@ -16,19 +20,15 @@ pub struct User {
     pub username: String,
     pub display_name: Option<String>,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl User {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::User)
-    }
-
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.role == Role::Admin
     }
 
     pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
@@ -55,7 +55,7 @@ pub struct NewUser<'a> {
     pub username: &'a str,
     pub display_name: Option<&'a str>,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
 }
 
 impl NewUser<'_> {
@@ -69,6 +69,19 @@ impl NewUser<'_> {
     }
 }
 
+impl FromSql<Text, Pg> for Role {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Pg>>::from_sql(value)?;
+        Role::parse(&text).map_err(|_| format!("unknown role {text:?} in users.role").into())
+    }
+}
+
+impl ToSql<Text, Pg> for Role {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+    }
+}
+
 /// What an update changes; `None` leaves a column as it is (`display_name:
 /// Some(None)` clears the name). `updated_at` is always set.
 #[derive(Debug, Default, AsChangeset)]
@@ -76,7 +89,7 @@ impl NewUser<'_> {
 pub struct UserChanges<'a> {
     pub display_name: Option<Option<&'a str>>,
     pub password_hash: Option<&'a str>,
-    pub role: Option<&'a str>,
+    pub role: Option<Role>,
     pub disabled: Option<bool>,
 }
 
@@ -133,7 +146,7 @@ pub fn counts(conn: &mut PgConnection) -> QueryResult<Counts> {
     let (users, admins, disabled) = users::table
         .select((
             diesel::dsl::count_star(),
-            diesel::dsl::count(users::id).aggregate_filter(users::role.eq(Role::Admin.as_str())),
+            diesel::dsl::count(users::id).aggregate_filter(users::role.eq(Role::Admin)),
             diesel::dsl::count(users::id).aggregate_filter(users::disabled.eq(true)),
         ))
         .get_result(conn)?;
@@ -151,7 +164,7 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 /// Enabled admins, counted under the caller's lock (the last-admin rule).
 pub fn count_enabled_admins(conn: &mut PgConnection) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::role.eq(Role::Admin))
         .filter(users::disabled.eq(false))
         .count()
         .get_result(conn)

@@ -26,6 +26,7 @@ impl DisplayName {
         &self.0
     }
 
+    #[cfg(test)]
     pub fn into_inner(self) -> String {
         self.0
     }

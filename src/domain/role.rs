@@ -1,8 +1,20 @@
-//! `Role`: `user` or `admin`, stored as text.
+//! `Role`: `user` or `admin`, stored as text (the column mapping is in `db::users`:
+//! a value that is neither is an error, never read as `user`).
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,

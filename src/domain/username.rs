@@ -5,8 +5,6 @@ pub struct Username(String);
 
 pub const MIN_LEN: usize = 3;
 pub const MAX_LEN: usize = 32;
-/// The same rule as an HTML `pattern` attribute.
-pub const HTML_PATTERN: &str = "[A-Za-z0-9_.\\-]{3,32}";
 
 impl Username {
     pub fn parse(value: &str) -> Result<Self, &'static str> {
@@ -30,10 +28,6 @@ impl Username {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
     }
 }
 

@@ -2,25 +2,21 @@
 //! and `POST /admin/revoke-all`. Declaring `AdminUser` is the authorisation: the role
 //! stored now decides, so a demoted admin is refused at their next request.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 
-use crate::accounts::admin::{self, AdminAction};
+use crate::accounts::Accounts;
+use crate::accounts::admin::AdminAction;
 use crate::auth::extract::AdminUser;
-use crate::db::{self, sessions, users};
 use crate::domain::Role;
-use crate::error::AppError;
-use crate::handlers::session::{NoFields, signed_out};
-use crate::handlers::users::parse_user_id;
-use crate::http::format::{self, Format};
-use crate::http::input::Input;
-use crate::http::pagination;
-use crate::http::problem::FieldErrors;
-use crate::http::redirect;
-use crate::state::AppState;
+use crate::error::{AppError, FieldErrors};
+use crate::http::input::{Input, NoFields};
+use crate::http::pagination::ListQuery;
 use crate::views::json::UserJson;
-use crate::views::pages::{AdminPage, Layout, Pager, UserView};
+use crate::views::pages::{AdminPage, Pager, UserView};
+use crate::web::answer::Answer;
+use crate::web::negotiation::Format;
+use crate::web::query::Lenient;
 
 #[derive(Debug, Deserialize)]
 pub struct RoleChange {
@@ -29,57 +25,52 @@ pub struct RoleChange {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Confirm {
+pub struct Confirm {
     confirm: Option<String>,
 }
 
 pub async fn dashboard(
-    req: HttpRequest,
     format: Format,
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
     AdminUser(identity): AdminUser,
-) -> Result<HttpResponse, AppError> {
-    if format == Format::Json {
-        let counts = db::blocking(&state.pool, |conn| Ok(users::counts(conn)?)).await?;
-        return Ok(format::json(StatusCode::OK, &counts));
-    }
-    let query = pagination::parse(req.query_string())?;
-    let (q, offset, limit) = (query.q.clone(), query.offset(), query.per_page);
-    // One trip to the blocking pool for both.
-    let (counts, (items, total)) = db::blocking(&state.pool, move |conn| {
-        Ok((users::counts(conn)?, users::page(conn, &q, offset, limit)?))
-    })
-    .await?;
-    let confirm: Confirm = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    format::html(
-        StatusCode::OK,
-        &AdminPage {
-            layout: Layout::from_request(&req, "Administration"),
+    query: Result<ListQuery, AppError>,
+    Lenient(confirm): Lenient<Confirm>,
+) -> Result<Answer, AppError> {
+    // JSON is the counts alone: the page's user table costs a query (and a valid
+    // `page`/`q`) that JSON clients do not need.
+    let (counts, table) = if format == Format::Html {
+        let query = query?;
+        let (counts, items, total) = accounts.dashboard(&query).await?;
+        (counts, Some((query, items, total)))
+    } else {
+        (accounts.user_counts().await?, None)
+    };
+    Ok(Answer::show(&counts, "Administration", move |layout| {
+        let (query, items, total) = table.unwrap_or_default();
+        AdminPage {
+            layout,
             counts,
             users: items.iter().map(UserView::from).collect(),
             pager: Pager::new(&query, "/admin", total),
             q: query.q,
             me: identity.user.id,
             confirm_revoke_all: confirm.confirm.as_deref() == Some("revoke-all"),
-        },
-    )
+        }
+    }))
 }
 
 pub async fn set_role(
-    format: Format,
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
     AdminUser(identity): AdminUser,
     path: web::Path<String>,
     Input(change): Input<RoleChange>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_user_id(&path)?;
+) -> Result<Answer, AppError> {
     let role = Role::parse(&change.role)
         .map_err(|e| AppError::Validation(FieldErrors::single("role", e)))?;
     act(
-        format,
-        &state,
-        &identity.user,
-        id,
+        &accounts,
+        identity.user.id,
+        &path,
         AdminAction::SetRole(role),
     )
     .await
@@ -87,39 +78,25 @@ pub async fn set_role(
 
 /// `POST /admin/users/{id}/{disable|enable|revoke|delete}`: the actions without a body.
 pub async fn act_on_user(
-    format: Format,
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
     AdminUser(identity): AdminUser,
     path: web::Path<(String, String)>,
     Input(_): Input<NoFields>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Answer, AppError> {
     let (id, action) = path.into_inner();
-    let id = parse_user_id(&id)?;
-    let action = match action.as_str() {
-        "disable" => AdminAction::Disable,
-        "enable" => AdminAction::Enable,
-        "revoke" => AdminAction::Revoke,
-        "delete" => AdminAction::Delete,
-        // The route's pattern admits only the four names above.
-        _ => {
-            return Err(AppError::NotFound(
-                "there is nothing at this address".into(),
-            ));
-        }
-    };
-    act(format, &state, &identity.user, id, action).await
+    // The route's pattern admits only the four names `from_path` knows.
+    let action = AdminAction::from_path(&action)
+        .ok_or_else(|| AppError::NotFound("there is nothing at this address".into()))?;
+    act(&accounts, identity.user.id, &id, action).await
 }
 
 pub async fn revoke_all(
-    format: Format,
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
     _: AdminUser,
     Input(_): Input<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    db::blocking(&state.pool, |conn| Ok(sessions::end_everyone(conn)?)).await?;
-    Ok(signed_out(
-        &state,
-        format,
+) -> Result<Answer, AppError> {
+    accounts.sign_out_everyone().await?;
+    Ok(Answer::signed_out(
         "/login",
         "Everyone was signed out, you included",
     ))
@@ -127,31 +104,23 @@ pub async fn revoke_all(
 
 /// Runs `action` on user `id` and answers: JSON per the contract (`200` with the user,
 /// or `204`), HTML a `303` back to the dashboard with a flash message. An admin who
-/// just took away their own access goes to `/me` instead (which sends them on to
-/// sign in when they are signed out).
+/// just took away their own access goes to `/me` instead (which sends them on to sign
+/// in when they are signed out).
 async fn act(
-    format: Format,
-    state: &AppState,
-    actor: &users::User,
-    id: i64,
+    accounts: &Accounts,
+    actor: i64,
+    id: &str,
     action: AdminAction,
-) -> Result<HttpResponse, AppError> {
-    let user = db::blocking(&state.pool, move |conn| admin::apply(conn, id, action)).await?;
-    if format == Format::Json {
-        return Ok(match action {
-            AdminAction::Revoke | AdminAction::Delete => HttpResponse::NoContent().finish(),
-            _ => format::json(StatusCode::OK, &UserJson::from(&user)),
-        });
-    }
-    let lost_access = id == actor.id
-        && !matches!(
-            action,
-            AdminAction::Enable | AdminAction::SetRole(Role::Admin)
-        );
-    let location = if lost_access { "/me" } else { "/admin" };
-    Ok(redirect::see_other_with_flash(
-        state,
-        location,
-        &action.done_message(&user.username),
-    ))
+) -> Result<Answer, AppError> {
+    let user = accounts.administer(id, action).await?;
+    let location = if user.id == actor && action.takes_own_access() {
+        "/me"
+    } else {
+        "/admin"
+    };
+    let message = action.done_message(&user.username);
+    Ok(match action {
+        AdminAction::Revoke | AdminAction::Delete => Answer::no_content(location, message),
+        _ => Answer::done(&UserJson::from(&user), location, message),
+    })
 }

@@ -1,38 +1,33 @@
-//! `GET /healthz` (the process answers; no database) and `GET /readyz` (the database
-//! answers within `database.connect_timeout_secs`, else `503` with `Retry-After`).
+//! `GET /healthz` (the process answers; no database, no authentication) and
+//! `GET /readyz` (the database answers within `database.connect_timeout_secs`, else
+//! `503` with `Retry-After`). Both are JSON whatever `Accept` says.
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use crate::db;
+use crate::accounts::Accounts;
 use crate::error::AppError;
-use crate::http::format;
-use crate::state::AppState;
+use crate::settings::DatabaseSettings;
 use crate::views::json::Status;
 
 pub async fn live() -> HttpResponse {
-    format::json(
-        StatusCode::OK,
-        &Status {
-            status: "ok",
-            database: None,
-        },
-    )
+    HttpResponse::Ok().json(Status {
+        status: "ok",
+        database: None,
+    })
 }
 
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let limit = Duration::from_secs(state.settings.database.connect_timeout_secs);
-    let ping = db::blocking(&state.pool, |conn| Ok(db::ping(conn)?));
-    match actix_web::rt::time::timeout(limit, ping).await {
-        Ok(Ok(())) => Ok(format::json(
-            StatusCode::OK,
-            &Status {
-                status: "ok",
-                database: Some("ok"),
-            },
-        )),
+pub async fn ready(
+    accounts: web::Data<Accounts>,
+    database: web::Data<DatabaseSettings>,
+) -> Result<HttpResponse, AppError> {
+    let limit = Duration::from_secs(database.connect_timeout_secs);
+    match actix_web::rt::time::timeout(limit, accounts.ping()).await {
+        Ok(Ok(())) => Ok(HttpResponse::Ok().json(Status {
+            status: "ok",
+            database: Some("ok"),
+        })),
         Ok(Err(AppError::Internal(e))) => Err(AppError::Unavailable(e.to_string())),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(AppError::Unavailable(

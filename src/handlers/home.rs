@@ -1,39 +1,22 @@
 //! `GET /`: the home page, or `{"service","version","user"}`.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::web;
 
-use crate::auth::identity::Identity;
-use crate::error::AppError;
-use crate::http::format::{self, Format};
-use crate::state::AppState;
+use crate::accounts::Accounts;
+use crate::auth::extract::MaybeUser;
 use crate::views::json::{ServiceInfo, UserJson};
-use crate::views::pages::{HomePage, Layout};
+use crate::views::pages::HomePage;
+use crate::web::answer::Answer;
 
-pub async fn show(
-    req: HttpRequest,
-    format: Format,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    match format {
-        Format::Json => {
-            let user = req
-                .extensions()
-                .get::<Identity>()
-                .map(|identity| UserJson::from(&identity.user));
-            let info = ServiceInfo {
-                service: "keycard",
-                version: env!("CARGO_PKG_VERSION"),
-                user,
-            };
-            Ok(format::json(StatusCode::OK, &info))
-        }
-        Format::Html => format::html(
-            StatusCode::OK,
-            &HomePage {
-                layout: Layout::from_request(&req, "Home"),
-                registration_open: state.settings.auth.registration_open,
-            },
-        ),
-    }
+pub async fn show(accounts: web::Data<Accounts>, MaybeUser(identity): MaybeUser) -> Answer {
+    let info = ServiceInfo {
+        service: "keycard",
+        version: env!("CARGO_PKG_VERSION"),
+        user: identity.map(|identity| UserJson::from(&identity.user)),
+    };
+    let registration_open = accounts.registration_open().is_ok();
+    Answer::show(&info, "Home", move |layout| HomePage {
+        layout,
+        registration_open,
+    })
 }

@@ -1,25 +1,17 @@
 //! Self-service: `GET /me`, `POST /me` (display name), `POST /me/password`,
 //! `POST /me/logout-all`.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 
-use crate::accounts::profile;
+use crate::accounts::{Accounts, Client};
 use crate::auth::extract::CurrentUser;
-use crate::auth::tokens;
 use crate::db::users::User;
-use crate::db::{self, sessions};
-use crate::error::AppError;
-use crate::handlers::client_of;
-use crate::handlers::session::{NoFields, signed_in, signed_out};
-use crate::http::format::{self, Format};
-use crate::http::input::{Input, present};
-use crate::http::problem::FieldErrors;
-use crate::http::redirect;
-use crate::state::AppState;
+use crate::error::{AppError, FieldErrors};
+use crate::http::input::{Input, NoFields, present};
 use crate::views::json::UserJson;
 use crate::views::pages::{Layout, MePage, UserView};
+use crate::web::answer::{Answer, OrForm, Rejection};
 
 #[derive(Debug, Deserialize)]
 pub struct ProfileChange {
@@ -35,139 +27,84 @@ pub struct PasswordChange {
     new_password: String,
 }
 
-pub async fn show(
-    req: HttpRequest,
-    format: Format,
-    CurrentUser(identity): CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    match format {
-        Format::Json => Ok(format::json(
-            StatusCode::OK,
-            &UserJson::from(&identity.user),
-        )),
-        Format::Html => page(
-            &req,
-            StatusCode::OK,
-            &identity.user,
-            None,
-            FieldErrors::default(),
-        ),
-    }
+const TITLE: &str = "Your profile";
+
+pub async fn show(CurrentUser(identity): CurrentUser) -> Answer {
+    let user = identity.user;
+    Answer::show(&UserJson::from(&user), TITLE, move |layout| {
+        profile_page(layout, &user, None, FieldErrors::default())
+    })
 }
 
 pub async fn update(
-    req: HttpRequest,
-    format: Format,
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
     CurrentUser(identity): CurrentUser,
     Input(change): Input<ProfileChange>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Answer, Rejection> {
     let Some(typed) = change.display_name else {
         let errors = FieldErrors::single(
             "display_name",
             "is required (send an empty value or null to clear it)",
         );
-        return Err(AppError::Validation(errors));
+        return Err(AppError::Validation(errors).into());
     };
     let typed = typed.unwrap_or_default();
-    match profile::set_display_name(&state, identity.user.id, &typed).await {
-        Ok(user) => Ok(match format {
-            Format::Json => format::json(StatusCode::OK, &UserJson::from(&user)),
-            Format::Html => {
-                let message = if user.display_name.is_some() {
-                    "Display name saved"
-                } else {
-                    "Display name cleared"
-                };
-                redirect::see_other_with_flash(&state, "/me", message)
-            }
-        }),
-        Err(AppError::Validation(errors)) if format == Format::Html => page(
-            &req,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &identity.user,
-            Some(typed),
-            errors,
-        ),
-        Err(error) => Err(error),
-    }
+    let (stored, shown) = (identity.user, typed.clone());
+    let user = accounts
+        .set_display_name(stored.id, &typed)
+        .await
+        .or_form(TITLE, move |layout, errors| {
+            profile_page(layout, &stored, Some(shown.clone()), errors.clone())
+        })?;
+    let message = if user.display_name.is_some() {
+        "Display name saved"
+    } else {
+        "Display name cleared"
+    };
+    Ok(Answer::done(&UserJson::from(&user), "/me", message))
 }
 
 pub async fn change_password(
-    req: HttpRequest,
-    format: Format,
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
+    client: Client,
     CurrentUser(identity): CurrentUser,
     Input(change): Input<PasswordChange>,
-) -> Result<HttpResponse, AppError> {
-    let client = client_of(&req, &state);
-    let changed = profile::change_password(
-        &state,
-        &identity,
-        &client,
-        change.current_password,
-        &change.new_password,
-    )
-    .await;
-    let (user, session) = match changed {
-        Ok(changed) => changed,
-        Err(AppError::Validation(errors)) if format == Format::Html => {
-            return page(
-                &req,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &identity.user,
-                None,
-                errors,
-            );
-        }
-        Err(error) => return Err(error),
-    };
-    let issued = tokens::issue_now(&state, &user, &session)?;
-    Ok(signed_in(
-        &state,
-        format,
-        &user,
-        &issued,
+) -> Result<Answer, Rejection> {
+    let changed = accounts
+        .change_password(
+            &identity,
+            &client,
+            change.current_password,
+            &change.new_password,
+        )
+        .await;
+    let stored = identity.user.clone();
+    let changed = changed.or_form(TITLE, move |layout, errors| {
+        profile_page(layout, &stored, None, errors.clone())
+    })?;
+    Ok(Answer::signed_in(
+        &changed,
         "/me",
         Some("Password changed; your other sessions were signed out"),
     ))
 }
 
 pub async fn logout_all(
-    format: Format,
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
     CurrentUser(identity): CurrentUser,
     Input(_): Input<NoFields>,
-) -> Result<HttpResponse, AppError> {
-    let user_id = identity.user.id;
-    db::blocking(&state.pool, move |conn| {
-        Ok(sessions::end_all_of_user(conn, user_id, None)?)
-    })
-    .await?;
-    Ok(signed_out(
-        &state,
-        format,
-        "/login",
-        "Signed out everywhere",
-    ))
+) -> Result<Answer, AppError> {
+    accounts.sign_out_everywhere(&identity).await?;
+    Ok(Answer::signed_out("/login", "Signed out everywhere"))
 }
 
-/// The profile page; the display-name field shows `typed` (what the visitor sent)
-/// or, without it, the name as stored.
-fn page(
-    req: &HttpRequest,
-    status: StatusCode,
-    user: &User,
-    typed: Option<String>,
-    errors: FieldErrors,
-) -> Result<HttpResponse, AppError> {
-    format::html(
-        status,
-        &MePage {
-            layout: Layout::from_request(req, "Your profile"),
-            user: UserView::from(user),
-            display_name: typed.unwrap_or_else(|| user.display_name.clone().unwrap_or_default()),
-            errors,
-        },
-    )
+/// The profile page; the display-name field shows `typed` (what the visitor sent) or,
+/// without it, the name as stored.
+fn profile_page(layout: Layout, user: &User, typed: Option<String>, errors: FieldErrors) -> MePage {
+    MePage {
+        layout,
+        user: UserView::from(user),
+        display_name: typed.unwrap_or_else(|| user.display_name.clone().unwrap_or_default()),
+        errors,
+    }
 }

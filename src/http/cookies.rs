@@ -1,57 +1,60 @@
-//! The cookies keycard sets, with the flags contract §4 asks for.
+//! The cookies keycard sets, with the flags contract §4 asks for. `CookiePolicy` holds
+//! the one setting they share (`cookie.secure`), so nothing here needs the settings.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 
-use crate::settings::Settings;
-
 pub const ACCESS_TOKEN: &str = "access_token";
+pub const CSRF: &str = "csrf_token";
+pub const FLASH: &str = "flash";
 
-/// `access_token`: HttpOnly, SameSite=Lax, Path=/, Secure per `cookie.secure`, Max-Age = lifetime.
-pub fn access_token(settings: &Settings, token: String, max_age_secs: u64) -> Cookie<'static> {
-    Cookie::build(ACCESS_TOKEN, token)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(settings.cookie.secure)
-        .max_age(Duration::seconds(
+/// A flash message waits at most this long for the page that shows it.
+pub const FLASH_MAX_AGE_SECS: i64 = 60;
+
+#[derive(Debug, Clone, Copy)]
+pub struct CookiePolicy {
+    /// `Secure` on every cookie (`cookie.secure`).
+    pub secure: bool,
+}
+
+impl CookiePolicy {
+    fn build(&self, name: &'static str, value: String, http_only: bool) -> Cookie<'static> {
+        Cookie::build(name, value)
+            .http_only(http_only)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(self.secure)
+            .finish()
+    }
+
+    /// `access_token`: HttpOnly, SameSite=Lax, Path=/, Max-Age = the token's lifetime.
+    pub fn access_token(&self, token: String, max_age_secs: u64) -> Cookie<'static> {
+        let mut cookie = self.build(ACCESS_TOKEN, token, true);
+        cookie.set_max_age(Duration::seconds(
             i64::try_from(max_age_secs).unwrap_or(i64::MAX),
-        ))
-        .finish()
-}
+        ));
+        cookie
+    }
 
-/// `csrf_token`: readable by scripts (to copy into `X-CSRF-Token`), SameSite=Lax.
-pub fn csrf(settings: &Settings, value: String) -> Cookie<'static> {
-    Cookie::build(crate::http::csrf::COOKIE, value)
-        .http_only(false)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(settings.cookie.secure)
-        .finish()
-}
+    /// `csrf_token`: readable by scripts (to copy into `X-CSRF-Token`), SameSite=Lax.
+    pub fn csrf(&self, value: String) -> Cookie<'static> {
+        self.build(CSRF, value, false)
+    }
 
-/// `flash`: a signed one-time message for the next page, HttpOnly, for a minute.
-pub fn flash(settings: &Settings, value: String) -> Cookie<'static> {
-    Cookie::build(crate::http::flash::COOKIE, value)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(settings.cookie.secure)
-        .max_age(Duration::seconds(crate::http::flash::MAX_AGE_SECS))
-        .finish()
-}
+    /// `flash`: a signed one-time message for the next page, HttpOnly, for a minute.
+    pub fn flash(&self, value: String) -> Cookie<'static> {
+        let mut cookie = self.build(FLASH, value, true);
+        cookie.set_max_age(Duration::seconds(FLASH_MAX_AGE_SECS));
+        cookie
+    }
 
-/// A cookie that deletes `name` (same path and flags, Max-Age=0).
-pub fn removal(settings: &Settings, name: &'static str) -> Cookie<'static> {
-    let mut cookie = Cookie::build(name, "")
-        .http_only(name != crate::http::csrf::COOKIE)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(settings.cookie.secure)
-        .finish();
-    cookie.make_removal();
-    cookie
+    /// A cookie that deletes `name` (same path and flags, Max-Age=0).
+    pub fn removal(&self, name: &'static str) -> Cookie<'static> {
+        let mut cookie = self.build(name, String::new(), name != CSRF);
+        cookie.make_removal();
+        cookie
+    }
 }
 
 /// Adds `cookie` to a response a middleware is passing on.

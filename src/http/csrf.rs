@@ -1,27 +1,33 @@
-//! CSRF, signed double submit (contract §4). The `csrf_token` cookie holds
-//! `nonce.mac`, where `mac = HMAC-SHA256(key, nonce)` and the key is derived from
-//! `auth.jwt_secret`, so a value keycard did not mint is refused. Forms echo the cookie
-//! in a hidden `csrf_token` field; scripts may send it as `X-CSRF-Token`.
-//!
-//! The middleware here makes sure every request has a token to render into forms
-//! (minting one when the cookie is missing or forged) and sets the cookie on HTML
-//! responses. The check itself happens in `http::input`, where the body is read.
+//! CSRF, signed double submit bound to the session (contract §4). The `csrf_token`
+//! cookie holds `nonce.mac`, where `mac = HMAC-SHA256(key, nonce ":" binding)`, the key
+//! is derived from `auth.jwt_secret`, and the binding is the session id once signed in
+//! (`-` before). So a value keycard did not mint is refused, and so is one minted before
+//! sign-in or for another session: a value planted from a sibling subdomain or over
+//! plain HTTP is worth nothing to a signed-in visitor. Forms echo the cookie in a
+//! hidden `csrf_token` field; scripts may send it as `X-CSRF-Token`.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, web};
 use subtle::ConstantTimeEq;
 
-use crate::http::cookies;
-use crate::http::format::is_html;
-use crate::http::negotiation::is_static;
 use crate::http::signing::MacKey;
-use crate::state::AppState;
 
-pub const COOKIE: &str = "csrf_token";
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
+
+/// What a value is bound to: the session it was minted in, or none yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    Anonymous,
+    Session(uuid::Uuid),
+}
+
+impl Binding {
+    fn label(self) -> String {
+        match self {
+            Binding::Anonymous => "-".into(),
+            Binding::Session(sid) => sid.to_string(),
+        }
+    }
+}
 
 /// The HMAC key that signs CSRF values.
 #[derive(Clone)]
@@ -29,34 +35,35 @@ pub struct CsrfKey(MacKey);
 
 impl CsrfKey {
     /// Derived from the JWT secret with a fixed label, so the two uses never share a key.
-    pub fn derive(jwt_secret: &[u8]) -> Self {
-        CsrfKey(MacKey::derive(jwt_secret, "keycard csrf v1"))
+    pub fn derive(jwt_secret: &[u8]) -> anyhow::Result<Self> {
+        Ok(CsrfKey(MacKey::derive(jwt_secret, "keycard csrf v2")?))
     }
 
-    pub fn mint(&self) -> String {
-        self.0.sign(&crate::random::token(24))
+    pub fn mint(&self, binding: Binding) -> String {
+        let nonce = crate::random::token(24);
+        let tag = self.0.tag(&format!("{nonce}:{}", binding.label()));
+        format!("{nonce}.{tag}")
     }
 
-    /// Whether `value` is a token this key minted.
-    pub fn is_genuine(&self, value: &str) -> bool {
-        self.0.open(value).is_some_and(|nonce| !nonce.is_empty())
+    /// Whether `value` is a token this key minted for `binding`.
+    pub fn is_genuine(&self, value: &str, binding: Binding) -> bool {
+        let Some((nonce, tag)) = value.split_once('.') else {
+            return false;
+        };
+        !nonce.is_empty()
+            && self
+                .0
+                .verify_tag(&format!("{nonce}:{}", binding.label()), tag)
     }
 }
 
-/// This request's CSRF token: the cookie's when it is genuine, else a fresh one.
+/// This request's CSRF token: the cookie's when it is genuine for this request's
+/// session, else a fresh one.
 #[derive(Debug, Clone)]
 pub struct CsrfToken {
     pub value: String,
     /// The cookie carried a genuine token (a submitted value can be checked against it).
     pub from_cookie: bool,
-}
-
-/// The token to render into this request's forms.
-pub fn token_of(req: &HttpRequest) -> String {
-    req.extensions()
-        .get::<CsrfToken>()
-        .map(|t| t.value.clone())
-        .unwrap_or_default()
 }
 
 /// Constant-time check of a submitted value against the request's genuine cookie.
@@ -69,63 +76,43 @@ pub fn matches(token: Option<&CsrfToken>, submitted: Option<&str>) -> bool {
     }
 }
 
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if is_static(req.path()) {
-        return next.call(req).await;
-    }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await;
-    };
-    let genuine = req
-        .cookie(COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|value| state.csrf.is_genuine(value));
-    let token = match genuine {
-        Some(value) => CsrfToken {
-            value,
-            from_cookie: true,
-        },
-        None => CsrfToken {
-            value: state.csrf.mint(),
-            from_cookie: false,
-        },
-    };
-    req.extensions_mut().insert(token.clone());
-    let mut response = next.call(req).await?;
-    if !token.from_cookie && is_html(&response) && !cookies::sets(&response, COOKIE) {
-        cookies::append(&mut response, &cookies::csrf(&state.settings, token.value));
-    }
-    Ok(response)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn key() -> CsrfKey {
+        CsrfKey::derive(b"some secret").unwrap()
+    }
+
     #[test]
-    fn a_minted_token_is_genuine_and_unique() {
-        let key = CsrfKey::derive(b"some secret");
-        let (a, b) = (key.mint(), key.mint());
-        assert_ne!(a, b);
-        assert!(key.is_genuine(&a));
-        assert!(key.is_genuine(&b));
+    fn a_minted_token_is_genuine_for_its_binding_only() {
+        let key = key();
+        let session = Binding::Session(uuid::Uuid::new_v4());
+        let (a, b) = (key.mint(Binding::Anonymous), key.mint(session));
+        assert_ne!(a, key.mint(Binding::Anonymous));
+        assert!(key.is_genuine(&a, Binding::Anonymous));
+        assert!(key.is_genuine(&b, session));
+        assert!(!key.is_genuine(&a, session), "minted before sign-in");
+        assert!(!key.is_genuine(&b, Binding::Anonymous));
+        assert!(
+            !key.is_genuine(&b, Binding::Session(uuid::Uuid::new_v4())),
+            "another session"
+        );
     }
 
     #[test]
     fn forged_or_foreign_tokens_are_refused() {
-        let key = CsrfKey::derive(b"some secret");
-        let other = CsrfKey::derive(b"another secret");
-        let token = key.mint();
+        let key = key();
+        let other = CsrfKey::derive(b"another secret").unwrap();
+        let any = Binding::Anonymous;
+        let token = key.mint(any);
         let (nonce, _) = token.split_once('.').unwrap();
-        assert!(!key.is_genuine(&other.mint()));
-        assert!(!key.is_genuine(nonce));
-        assert!(!key.is_genuine(&format!("{nonce}.AAAA")));
-        assert!(!key.is_genuine(&format!("x{token}")));
-        assert!(!key.is_genuine(""));
-        assert!(!key.is_genuine("."));
+        assert!(!key.is_genuine(&other.mint(any), any));
+        assert!(!key.is_genuine(nonce, any));
+        assert!(!key.is_genuine(&format!("{nonce}.AAAA"), any));
+        assert!(!key.is_genuine(&format!("x{token}"), any));
+        assert!(!key.is_genuine("", any));
+        assert!(!key.is_genuine(".", any));
     }
 
     #[test]

@@ -15,16 +15,19 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::AppError;
-use crate::http::csrf::{self, CsrfToken};
-use crate::http::problem::FieldErrors;
-use crate::http::{cookies, csrf::FIELD as CSRF_FIELD};
+use crate::error::{AppError, FieldErrors};
+use crate::http::cookies;
+use crate::http::csrf::{self, CsrfToken, FIELD as CSRF_FIELD};
 
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The decoded body of an unsafe request, CSRF-checked.
 #[derive(Debug)]
 pub struct Input<T>(pub T);
+
+/// A body with no fields of interest (the CSRF value is checked all the same).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BodyKind {

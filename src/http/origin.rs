@@ -1,48 +1,15 @@
-//! Middleware: an unsafe request whose `Origin` names another origin than the site's
-//! own is `403` (contract §4), whatever else it carries. The site's own origin is
-//! `server.public_url` when set; otherwise the request's `Host` must match the
-//! `Origin`'s host and port.
+//! The `Origin` rule (contract §4): an unsafe request whose `Origin` names another
+//! origin than the site's own is refused. The site's own origin is `server.public_url`
+//! when set; otherwise the request's `Host` must match the `Origin`'s host and port.
+//! (The middleware that applies it is `web::origin`.)
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
-use actix_web::middleware::Next;
-use actix_web::web;
-
-use crate::error::AppError;
-use crate::state::AppState;
+use actix_web::http::Method;
 
 pub fn is_safe(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     )
-}
-
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if !is_safe(req.method())
-        && let Some(origin) = req.headers().get(header::ORIGIN)
-    {
-        let public_url = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.settings.server.public_url.clone())
-            .unwrap_or_default();
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok());
-        let allowed = origin
-            .to_str()
-            .is_ok_and(|origin| is_same_origin(origin, &public_url, host));
-        if !allowed {
-            let error = AppError::Forbidden("cross-origin request refused".into());
-            return Ok(req.error_response(error));
-        }
-    }
-    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// `origin` is the site's own: equal to `public_url` (already reduced to an origin),

@@ -18,6 +18,16 @@ pub struct ListQuery {
     pub q: String,
 }
 
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            q: String::new(),
+        }
+    }
+}
+
 impl ListQuery {
     pub fn offset(&self) -> i64 {
         (self.page - 1).saturating_mul(self.per_page)

@@ -1,10 +1,7 @@
-//! `303 See Other` responses, and the rule that a `next` target is a local path only.
+//! The rule that a `next` target is a local path only, and the `303` to the sign-in form.
 
-use crate::http::flash;
-use crate::http::format::Format;
-use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Characters escaped when a path travels in the `next` query parameter.
@@ -19,40 +16,6 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
-}
-
-/// A `303` to `location`, still open for cookies, carrying a flash message for the
-/// page it leads to when one is given.
-pub fn see_other_builder(
-    state: &AppState,
-    location: &str,
-    message: Option<&str>,
-) -> HttpResponseBuilder {
-    let mut builder = HttpResponse::SeeOther();
-    builder.insert_header((header::LOCATION, location));
-    if let Some(message) = message {
-        flash::set(&mut builder, state, message);
-    }
-    builder
-}
-
-/// `303` to `location`, with a flash message for the page it leads to.
-pub fn see_other_with_flash(state: &AppState, location: &str, message: &str) -> HttpResponse {
-    see_other_builder(state, location, Some(message)).finish()
-}
-
-/// The answer to an action that returns nothing: `204` to a program, a `303` to
-/// `location` saying what happened to a browser.
-pub fn after_action(
-    format: Format,
-    state: &AppState,
-    location: &str,
-    message: &str,
-) -> HttpResponseBuilder {
-    match format {
-        Format::Json => HttpResponse::NoContent(),
-        Format::Html => see_other_builder(state, location, Some(message)),
-    }
 }
 
 /// `303` to the sign-in form, remembering where the visitor was going.

@@ -1,13 +1,9 @@
-//! `X-Request-Id`: keep a sane incoming id (1–64 of `A-Z a-z 0-9 - _ . : @`), otherwise
-//! mint a UUID. The id goes into the request extensions (for logs and the 500 page) and
-//! onto every response, error responses included.
+//! `X-Request-Id`: a sane incoming id (1–64 of `A-Z a-z 0-9 - _ . : @`) is kept,
+//! otherwise `web::request_id` mints a UUID. The id goes into the request extensions
+//! (for logs and the 500 page) and onto every response, error responses included.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest};
-use tracing::Instrument;
+use actix_web::http::header::HeaderName;
+use actix_web::{HttpMessage, HttpRequest};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -27,28 +23,6 @@ pub fn of(req: &HttpRequest) -> String {
         .get::<RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default()
-}
-
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| is_sane(id))
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
-    let mut response = next.call(req).instrument(span.clone()).await?;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(X_REQUEST_ID, value);
-    }
-    span.in_scope(|| {
-        tracing::info!(status = response.status().as_u16(), "handled");
-    });
-    Ok(response)
 }
 
 #[cfg(test)]

@@ -8,40 +8,54 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+type HmacSha256 = Hmac<Sha256>;
+
+/// A keyed HMAC, set up once at start-up: signing on a request path cannot fail.
 #[derive(Clone)]
-pub struct MacKey([u8; 32]);
+pub struct MacKey(HmacSha256);
 
 impl MacKey {
     /// A key for one purpose, derived from the JWT secret with a label, so no two
     /// purposes (nor the tokens) share a key.
-    pub fn derive(secret: &[u8], label: &str) -> Self {
-        MacKey(hmac_sha256(secret, label.as_bytes()))
+    pub fn derive(secret: &[u8], label: &str) -> anyhow::Result<Self> {
+        let mut root = HmacSha256::new_from_slice(secret)?;
+        root.update(label.as_bytes());
+        let derived = root.finalize().into_bytes();
+        Ok(MacKey(HmacSha256::new_from_slice(&derived)?))
+    }
+
+    fn mac(&self, data: &[u8]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(data);
+        mac.finalize().into_bytes().into()
     }
 
     /// `data` (which must not contain `.`) with its MAC appended.
     pub fn sign(&self, data: &str) -> String {
-        let mac = URL_SAFE_NO_PAD.encode(hmac_sha256(&self.0, data.as_bytes()));
+        let mac = URL_SAFE_NO_PAD.encode(self.mac(data.as_bytes()));
         format!("{data}.{mac}")
+    }
+
+    /// The MAC of `data` alone, base64url (for values that carry only part of what
+    /// was signed).
+    pub fn tag(&self, data: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(data.as_bytes()))
+    }
+
+    /// Whether `tag` is the MAC of `data`, in constant time.
+    pub fn verify_tag(&self, data: &str, tag: &str) -> bool {
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
+        bool::from(self.mac(data.as_bytes()).as_slice().ct_eq(&tag))
     }
 
     /// The data of a value this key signed, or `None`.
     pub fn open<'a>(&self, value: &'a str) -> Option<&'a str> {
         let (data, mac) = value.rsplit_once('.')?;
         let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
-        let expected = hmac_sha256(&self.0, data.as_bytes());
+        let expected = self.mac(data.as_bytes());
         bool::from(expected.as_slice().ct_eq(&mac)).then_some(data)
-    }
-}
-
-fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC takes keys of any length, so `new_from_slice` cannot fail; an empty MAC key
-    // would still be correct code, just never reached.
-    match <Hmac<Sha256> as Mac>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().into()
-        }
-        Err(_) => [0; 32],
     }
 }
 
@@ -51,8 +65,8 @@ mod tests {
 
     #[test]
     fn signed_values_open_and_tampered_ones_do_not() {
-        let key = MacKey::derive(b"secret", "test");
-        let other = MacKey::derive(b"secret", "other purpose");
+        let key = MacKey::derive(b"secret", "test").unwrap();
+        let other = MacKey::derive(b"secret", "other purpose").unwrap();
         let value = key.sign("hello");
         assert_eq!(key.open(&value), Some("hello"));
         assert_eq!(other.open(&value), None);

@@ -191,6 +191,14 @@ impl fmt::Display for RedactedSettings<'_> {
             a.max_failures_per_address
         )?;
         writeln!(f, "failure_window_secs = {}", a.failure_window_secs)?;
+        writeln!(f, "max_sessions_per_user = {}", a.max_sessions_per_user)?;
+        writeln!(
+            f,
+            "signups_per_address_per_hour = {}",
+            a.signups_per_address_per_hour
+        )?;
+        writeln!(f, "hash_threads = {}", a.hash_threads)?;
+        writeln!(f, "hash_queue_limit = {}", a.hash_queue_limit)?;
         writeln!(f, "[cookie]")?;
         writeln!(f, "secure = {}", s.cookie.secure)?;
         writeln!(f, "[log]")?;

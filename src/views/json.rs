@@ -24,7 +24,7 @@ impl From<&User> for UserJson {
             id: user.id,
             username: user.username.clone(),
             display_name: user.display_name.clone(),
-            role: user.role(),
+            role: user.role,
             disabled: user.disabled,
             created_at: user.created_at,
         }

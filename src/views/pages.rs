@@ -1,19 +1,15 @@
-//! askama pages. Every page embeds a `Layout`: who is signed in, the CSRF token for the
-//! forms in the header, a one-time flash message, and the stylesheet's version.
+//! askama pages. Every page embeds a `Layout` (filled in by `web::layout`): who is
+//! signed in, the CSRF token for the forms in the header, a one-time flash message, and
+//! the stylesheet's version.
 
-use actix_web::{HttpMessage, HttpRequest, web};
 use askama::Template;
 
-use crate::auth::identity::Identity;
 use crate::domain::Role;
-use crate::http::problem::FieldErrors;
-use crate::http::{csrf, flash};
-use crate::state::AppState;
+use crate::error::FieldErrors;
 
 /// The signed-in user as the navigation shows them.
 #[derive(Debug, Clone)]
 pub struct NavUser {
-    pub id: i64,
     pub username: String,
     pub display_name: Option<String>,
     pub role: Role,
@@ -38,28 +34,6 @@ pub struct Layout {
     pub asset_version: String,
 }
 
-impl Layout {
-    pub fn from_request(req: &HttpRequest, title: &str) -> Layout {
-        let user = req.extensions().get::<Identity>().map(|identity| NavUser {
-            id: identity.user.id,
-            username: identity.user.username.clone(),
-            display_name: identity.user.display_name.clone(),
-            role: identity.user.role(),
-        });
-        let asset_version = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.asset_version.clone())
-            .unwrap_or_default();
-        Layout {
-            title: title.to_string(),
-            user,
-            csrf_token: csrf::token_of(req),
-            flash: flash::message_of(req),
-            asset_version,
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
@@ -82,7 +56,7 @@ impl ErrorPage {
     /// The problem's `detail` as a sentence for people: capitalised. (The JSON keeps
     /// the detail as it is.)
     pub fn sentence(&self) -> String {
-        crate::http::problem::capitalise(&self.detail)
+        crate::error::capitalise(&self.detail)
     }
 }
 
@@ -137,7 +111,7 @@ impl From<&crate::db::users::User> for UserView {
             id: user.id,
             username: user.username.clone(),
             display_name: user.display_name.clone(),
-            role: user.role(),
+            role: user.role,
             disabled: user.disabled,
             created: readable_time(&user.created_at),
         }
@@ -195,6 +169,20 @@ pub struct SessionView {
     pub started: String,
     pub last_used: String,
     pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(session: &crate::db::sessions::Session, current: bool) -> Self {
+        SessionView {
+            id: session.id.to_string(),
+            device: crate::views::device::describe(&session.user_agent),
+            user_agent: session.user_agent.clone(),
+            client_address: session.client_address.clone(),
+            started: readable_time(&session.created_at),
+            last_used: readable_time(&session.last_used_at),
+            current,
+        }
+    }
 }
 
 #[derive(Template)]

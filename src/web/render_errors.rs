@@ -1,7 +1,8 @@
 //! Middleware: every error response, keycard's own (`AppError`) or the framework's
 //! (unknown path, wrong method, extractor and actix-files errors), gets its body here:
 //! the HTML error page in the site layout or `application/problem+json`, per the
-//! negotiated format. A `500` shows the request id and nothing internal.
+//! negotiated format. A `500` shows the request id and nothing internal. A `Rejection`
+//! that carries a form shows that form again to a browser instead.
 
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,10 +13,12 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::error::AppError;
-use crate::http::format::{self, Format};
 use crate::http::problem::Problem;
 use crate::http::{redirect, request_id};
-use crate::views::pages::{ErrorPage, Layout};
+use crate::views::pages::ErrorPage;
+use crate::web::answer::Rejection;
+use crate::web::layout::layout;
+use crate::web::negotiation::{Format, format_of};
 
 pub async fn middleware(
     req: ServiceRequest,
@@ -42,13 +45,36 @@ pub async fn middleware(
 
 fn render(req: &HttpRequest, old: HttpResponse) -> HttpResponse {
     let status = old.status();
-    let app_error = old.error().and_then(|e| e.as_error::<AppError>());
+    let rejection = old.error().and_then(|e| e.as_error::<Rejection>());
+    let app_error = old
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .or(rejection.map(|r| &r.error));
     let request_id = request_id::of(req);
     let format = if status == StatusCode::NOT_ACCEPTABLE {
         Format::Json
     } else {
-        format::of(req)
+        format_of(req)
     };
+
+    // A form to show again, with the values typed and the messages beside the fields.
+    if format == Format::Html
+        && let Some(form) = rejection.and_then(|r| r.form(req))
+    {
+        let body = form.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "form page failed to render");
+            format!(
+                "{} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            )
+        });
+        let mut new = HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body);
+        copy_headers(&old, &mut new, &[header::WWW_AUTHENTICATE]);
+        return new;
+    }
 
     if let Some(AppError::Unauthenticated) = app_error
         && format == Format::Html
@@ -95,7 +121,7 @@ fn render(req: &HttpRequest, old: HttpResponse) -> HttpResponse {
 
 fn error_page(req: &HttpRequest, problem: &Problem) -> String {
     let page = ErrorPage {
-        layout: Layout::from_request(req, &problem.title),
+        layout: layout(req, &problem.title),
         status: problem.status,
         title: problem.title.clone(),
         detail: problem.detail.clone(),

@@ -1,0 +1,178 @@
+//! The one place bcrypt runs (contract §4: hashing never starves other requests).
+//!
+//! A fixed set of threads, one per core, takes hashing jobs from a bounded queue. The
+//! threads never serve requests, so an async worker is never blocked by bcrypt, and
+//! there are never more hashes running than cores (actix's `web::block` pool would
+//! start hundreds). Past `auth.hash_queue_limit` waiting jobs, a sign-in is answered
+//! `503` with `Retry-After` at once instead of piling up. Requests that need no hash
+//! go on being served by the async workers, which the kernel schedules alongside: with
+//! no more hashing threads than cores, a short request waits at most for one time slice.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+use crate::error::AppError;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Counts a test (or a metrics scrape) can read: how many bcrypt operations ran, and
+/// how many wait or run now.
+#[derive(Debug, Default)]
+pub struct HashStats {
+    /// bcrypt operations (hashes and verifications) completed, by cost 4..=31.
+    done_by_cost: [AtomicU64; 32],
+    pub waiting: AtomicUsize,
+    pub running: AtomicUsize,
+}
+
+impl HashStats {
+    /// Completed operations at `cost`.
+    pub fn done_at(&self, cost: u32) -> u64 {
+        self.done_by_cost
+            .get(cost as usize)
+            .map_or(0, |n| n.load(Ordering::Relaxed))
+    }
+
+    /// Completed operations at any cost.
+    pub fn done(&self) -> u64 {
+        self.done_by_cost
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Records one bcrypt operation at `cost` (called by the hashing code itself).
+    pub fn record(&self, cost: u32) {
+        if let Some(n) = self.done_by_cost.get(cost as usize) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Hasher {
+    queue: SyncSender<Job>,
+    stats: Arc<HashStats>,
+}
+
+impl Hasher {
+    /// Starts `threads` hashing threads (0: one per core) behind a queue of `queue_limit`.
+    pub fn start(threads: usize, queue_limit: usize) -> anyhow::Result<Hasher> {
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        };
+        let (queue, jobs) = mpsc::sync_channel::<Job>(queue_limit);
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..threads {
+            let jobs = Arc::clone(&jobs);
+            std::thread::Builder::new()
+                .name(format!("keycard-hash-{n}"))
+                .spawn(move || work(&jobs))?;
+        }
+        Ok(Hasher {
+            queue,
+            stats: Arc::new(HashStats::default()),
+        })
+    }
+
+    pub fn stats(&self) -> Arc<HashStats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Runs `job` on a hashing thread; `503` at once when the queue is full.
+    pub async fn run<T, F>(&self, job: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&HashStats) -> T + Send + 'static,
+    {
+        let (done, result) = oneshot::channel();
+        let stats = Arc::clone(&self.stats);
+        stats.waiting.fetch_add(1, Ordering::Relaxed);
+        let job: Job = Box::new(move || {
+            stats.waiting.fetch_sub(1, Ordering::Relaxed);
+            stats.running.fetch_add(1, Ordering::Relaxed);
+            let value = job(&stats);
+            stats.running.fetch_sub(1, Ordering::Relaxed);
+            // The request may have gone away meanwhile; then nobody wants the answer.
+            let _ = done.send(value);
+        });
+        match self.queue.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
+                return Err(AppError::Busy(
+                    "too many sign-ins at once; try again in a moment".into(),
+                ));
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "the hashing threads have stopped"
+                )));
+            }
+        }
+        result
+            .await
+            .map_err(|_| AppError::internal(anyhow::anyhow!("a hashing job was dropped")))
+    }
+}
+
+fn work(jobs: &Mutex<Receiver<Job>>) {
+    loop {
+        // Hold the lock only to take a job, never while running one.
+        let job = match jobs.lock() {
+            Ok(jobs) => jobs.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return, // every sender is gone: the server has stopped
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn jobs_run_and_a_full_queue_is_busy() {
+        let hasher = Hasher::start(1, 1).unwrap();
+        assert_eq!(hasher.run(|_| 2 + 2).await.unwrap(), 4);
+
+        // Block the only thread, fill the one queue slot, and the next job is refused.
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        let first = actix_web::rt::spawn({
+            let hasher = hasher.clone();
+            async move {
+                hasher
+                    .run(move |_| {
+                        started.send(()).unwrap();
+                        blocked.recv().unwrap();
+                    })
+                    .await
+            }
+        });
+        // The job runs on the hashing thread once this test task yields.
+        while running.try_recv().is_err() {
+            actix_web::rt::task::yield_now().await;
+        }
+        let queued = actix_web::rt::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.run(|_| ()).await }
+        });
+        // Wait until the second job sits in the queue (counted as waiting).
+        while hasher.stats().waiting.load(Ordering::Relaxed) == 0 {
+            actix_web::rt::task::yield_now().await;
+        }
+        assert!(matches!(hasher.run(|_| ()).await, Err(AppError::Busy(_))));
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        queued.await.unwrap().unwrap();
+    }
+}

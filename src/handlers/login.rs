@@ -1,0 +1,91 @@
+//! Signing in and out: `GET /login`, `POST /login`, `POST /logout`, `POST /refresh`.
+
+use actix_web::web;
+use serde::Deserialize;
+
+use crate::accounts::{Accounts, Client};
+use crate::auth::extract::{CurrentUser, MaybeUser};
+use crate::error::AppError;
+use crate::http::input::{Input, NoFields};
+use crate::http::redirect;
+use crate::views::pages::LoginPage;
+use crate::web::answer::{Answer, OrForm, Rejection};
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn form(query: web::Query<NextQuery>) -> Answer {
+    let next = redirect::local_or(query.next.as_deref(), "").to_string();
+    Answer::form(
+        "this is a form page; JSON clients sign in with POST /login and a JSON body",
+        "Sign in",
+        move |layout| {
+            Ok(LoginPage {
+                layout,
+                username: String::new(),
+                next,
+                error: None,
+            })
+        },
+    )
+}
+
+pub async fn login(
+    accounts: web::Data<Accounts>,
+    client: Client,
+    Input(input): Input<Credentials>,
+) -> Result<Answer, Rejection> {
+    let next = redirect::local_or(input.next.as_deref(), "/me").to_string();
+    let (username, shown_next) = (input.username.clone(), next.clone());
+    let signed_in = accounts
+        .sign_in(&input.username, input.password, &client)
+        .await
+        .or_form_for("Sign in", move |layout, error| {
+            let message = match error {
+                AppError::Validation(_) => "Enter your username and password.".to_string(),
+                AppError::BadCredentials => error.detail(),
+                _ => return None,
+            };
+            Some(LoginPage {
+                layout,
+                username: username.clone(),
+                next: shown_next.clone(),
+                error: Some(message),
+            })
+        })?;
+    Ok(Answer::signed_in(&signed_in, &next, None))
+}
+
+pub async fn logout(
+    accounts: web::Data<Accounts>,
+    MaybeUser(identity): MaybeUser,
+    Input(_): Input<NoFields>,
+) -> Result<Answer, AppError> {
+    accounts.sign_out(identity.as_ref()).await?;
+    Ok(Answer::signed_out("/", "You are signed out"))
+}
+
+pub async fn refresh(
+    accounts: web::Data<Accounts>,
+    CurrentUser(identity): CurrentUser,
+    Input(_): Input<NoFields>,
+) -> Result<Answer, AppError> {
+    let renewed = accounts.refresh(&identity).await?;
+    Ok(Answer::signed_in(
+        &renewed,
+        "/me",
+        Some("Your session was renewed"),
+    ))
+}
