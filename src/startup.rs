@@ -11,7 +11,7 @@ use futures_util::future::{Either, select};
 
 use crate::accounts::Accounts;
 use crate::app::create_app;
-use crate::auth::hasher::HashStats;
+pub use crate::auth::hasher::HashStats;
 use crate::settings::Settings;
 use crate::state::AppState;
 

@@ -98,6 +98,8 @@ pub fn test_settings(database_url: &str) -> Settings {
 }
 
 pub struct TestApp {
+    /// How many bcrypt operations this instance ran, by cost.
+    pub hash_stats: Arc<keycard::startup::HashStats>,
     pub address: String,
     pub database_url: String,
     pub settings: Settings,
@@ -121,9 +123,11 @@ pub async fn spawn_with_settings(settings: Settings) -> TestApp {
     let database_url = settings.database.url.as_ref().unwrap().expose().to_string();
     let app = Application::build(settings.clone()).expect("keycard starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let hash_stats = app.hash_stats();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
+        hash_stats,
         address,
         database_url,
         settings,
@@ -316,6 +320,7 @@ impl TestApp {
     pub fn another_browser(&self) -> TestApp {
         let jar = Arc::new(Jar::default());
         TestApp {
+            hash_stats: self.hash_stats.clone(),
             address: self.address.clone(),
             database_url: self.database_url.clone(),
             settings: self.settings.clone(),
