@@ -31,6 +31,7 @@ pub fn reserve(
     username: &str,
     address: &str,
 ) -> Result<Attempt, AppError> {
+    let address = &crate::http::client_addr::limit_key(address);
     let username_key = username_key(username);
     let window =
         Duration::seconds(i64::try_from(settings.failure_window_secs).unwrap_or(i64::MAX / 2));
