@@ -2,7 +2,7 @@
 //! same URLs (see CONTRACT.md in the project's shared folder and the README).
 //!
 //! Layers, lowest first (a module imports only from layers below it; see the README's
-//! "Code layout"): `domain`, `error`, `random`, `settings` → `http` → `db` → `auth` →
+//! "Code layout"): `domain`, `error`, `random` → `http` → `settings` → `db` → `auth` →
 //! `accounts` → `views` → `web` → `handlers` → `routes`, `state`, `app`, `startup`,
 //! `commands`.
 

@@ -70,6 +70,7 @@ impl AppState {
             flash: web::Data::new(FlashKey::derive(secret)?),
             origin: web::Data::new(OriginPolicy {
                 public_url: settings.server.public_url.clone(),
+                trusted_proxies: settings.server.trusted_proxies.clone(),
             }),
             proxies: web::Data::new(TrustedProxies(settings.server.trusted_proxies.clone())),
             assets: web::Data::new(AssetVersion(asset_version(

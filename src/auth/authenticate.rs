@@ -17,6 +17,7 @@ use crate::auth::identity::{Identity, TokenSource};
 use crate::auth::tokens::{IssuedToken, Tokens};
 use crate::db::{self, DbPool, sessions};
 use crate::error::AppError;
+use crate::http::bearer::bearer_token;
 use crate::http::cookies;
 
 /// A session's "last used" is written at most this often (to the minute is enough).
@@ -121,11 +122,9 @@ pub fn bearer_or_cookie(req: &ServiceRequest) -> Option<(String, TokenSource)> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string());
+        .and_then(bearer_token);
     if let Some(token) = bearer {
-        return Some((token, TokenSource::Bearer));
+        return Some((token.to_string(), TokenSource::Bearer));
     }
     req.cookie(cookies::ACCESS_TOKEN)
         .map(|c| (c.value().to_string(), TokenSource::Cookie))

@@ -2,7 +2,8 @@
 //! default). The header names the key (`kid`) so that `auth.jwt_previous_secrets` still
 //! verify after a rotation; a secret removed from both lists signs its holders out.
 //! Verification accepts only the configured algorithm, a known `kid`, our `iss` and
-//! `aud`, and an unexpired, already-valid token (within `auth.leeway_secs`).
+//! `aud`, and an unexpired, already-valid token that was not issued in the future (each
+//! within `auth.leeway_secs`).
 
 use chrono::{DateTime, TimeZone, Utc};
 use hmac::{Hmac, Mac};
@@ -61,6 +62,8 @@ pub enum TokenError {
     UnknownKey,
     #[error("invalid token: {0}")]
     Invalid(String),
+    #[error("issued in the future")]
+    IssuedInFuture,
 }
 
 struct Key {
@@ -130,9 +133,18 @@ impl Keys {
             .chain(&self.previous)
             .find(|key| key.kid == kid)
             .ok_or(TokenError::UnknownKey)?;
-        decode::<Claims>(token, &key.decoding, &self.validation)
+        let claims = decode::<Claims>(token, &key.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|e| TokenError::Invalid(e.to_string()))
+            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+        // jsonwebtoken checks `exp` and `nbf` but never `iat`. A token "issued" later
+        // than now (beyond the clock-skew leeway) was not issued by a sane clock: refuse
+        // it like one that is not yet valid, so a forged or mis-dated `iat` cannot push
+        // sliding renewal or lifetime arithmetic into the future.
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(i64::MAX);
+        if claims.iat > Utc::now().timestamp().saturating_add(leeway) {
+            return Err(TokenError::IssuedInFuture);
+        }
+        Ok(claims)
     }
 }
 
@@ -297,6 +309,36 @@ mod tests {
         );
         assert!(keys.verify("not.a.token").is_err());
         assert!(keys.verify("").is_err());
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused_beyond_the_leeway() {
+        let secret = b"current-secret";
+        let keys = Keys::new(&settings(), secret).unwrap();
+        let hs256 =
+            serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": key_id(secret).unwrap()});
+        let mut ahead = claims(now());
+        ahead.iat = now() + 120;
+        assert_eq!(
+            keys.verify(&forge(&hs256, &ahead, secret)),
+            Err(TokenError::IssuedInFuture),
+            "iat two minutes ahead"
+        );
+        let mut skewed = claims(now());
+        skewed.iat = now() + 10;
+        assert!(
+            keys.verify(&forge(&hs256, &skewed, secret)).is_ok(),
+            "iat within the leeway"
+        );
+        let mut strict = settings();
+        strict.leeway_secs = 0;
+        assert!(
+            Keys::new(&strict, secret)
+                .unwrap()
+                .verify(&forge(&hs256, &skewed, secret))
+                .is_err(),
+            "no leeway, no skew"
+        );
     }
 
     #[test]

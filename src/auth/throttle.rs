@@ -60,6 +60,7 @@ pub fn reserve(
     username_key: &str,
     address: &str,
 ) -> Result<Reservation, AppError> {
+    let address = &crate::http::client_addr::limit_key(address);
     let window = window(settings);
     conn.transaction(|conn| {
         // Always username first, then address: one order, so no deadlock.
@@ -142,6 +143,7 @@ pub fn reserve_signup(
     address: &str,
 ) -> Result<(), AppError> {
     let hour = Duration::hours(1);
+    let address = &crate::http::client_addr::limit_key(address);
     conn.transaction(|conn| {
         login_failures::lock(conn, &format!("signup-addr:{address}"))?;
         let now = Utc::now();

@@ -112,6 +112,8 @@ fn parse_qvalue(text: &str) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const BROWSER: &str =
@@ -191,5 +193,81 @@ mod tests {
         assert_eq!(parse_qvalue("1.5"), None);
         assert_eq!(parse_qvalue("0.1234"), None);
         assert_eq!(parse_qvalue("-1"), None);
+    }
+
+    /// One `Accept` element: a plausible media range with plausible parameters, or noise.
+    fn element() -> impl Strategy<Value = String> {
+        let range = prop_oneof![
+            Just("text/html"),
+            Just("application/json"),
+            Just("application/*"),
+            Just("text/*"),
+            Just("*/*"),
+            Just("text/plain"),
+            Just("application/xhtml+xml"),
+            Just("*/json"),
+            Just("TEXT/HTML"),
+        ];
+        let param = prop_oneof![
+            Just(String::new()),
+            "(0|1)(\\.[0-9]{0,4})?".prop_map(|q| format!(";q={q}")),
+            "[ ;=a-zA-Z0-9.\\-]{0,10}".prop_map(|p| format!(";{p}")),
+        ];
+        prop_oneof![
+            4 => (range, param, " {0,2}").prop_map(|(r, p, pad)| format!("{pad}{r}{p}")),
+            1 => ".{0,16}",
+        ]
+    }
+
+    fn accept_header() -> impl Strategy<Value = String> {
+        proptest::collection::vec(element(), 0..6).prop_map(|parts| parts.join(","))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_header_is_answered_without_panicking(accept in ".{0,64}") {
+            let _ = negotiate(Some(&accept));
+        }
+
+        /// A full-quality `text/html` is the most specific match for HTML and nothing can
+        /// beat q=1, so appending one always gives HTML.
+        #[test]
+        fn adding_text_html_always_gives_html(accept in accept_header()) {
+            prop_assert_eq!(negotiate(Some(&format!("{accept},text/html"))), Ok(Format::Html));
+        }
+
+        /// Appending a full-quality `application/json` always gives JSON, unless `text/html`
+        /// itself is there at full quality (equal q, equal specificity: HTML).
+        #[test]
+        fn adding_application_json_makes_json_acceptable(accept in accept_header()) {
+            let answer = negotiate(Some(&format!("{accept}, application/json")));
+            let ranges: Vec<Range<'_>> = accept.split(',').filter_map(Range::parse).collect();
+            let html = best_match(&ranges, "text", "html");
+            let expected = if html.specificity == 3 && html.q == 1000 {
+                Format::Html
+            } else {
+                Format::Json
+            };
+            prop_assert_eq!(answer, Ok(expected));
+        }
+
+        /// Media types and parameter names are case-insensitive.
+        #[test]
+        fn case_does_not_matter(accept in accept_header()) {
+            prop_assert_eq!(
+                negotiate(Some(&accept)),
+                negotiate(Some(&accept.to_ascii_uppercase()))
+            );
+        }
+
+        /// q-values parse to thousandths in 0..=1000, or not at all.
+        #[test]
+        fn qvalues_stay_in_range(text in "[0-9.]{0,6}") {
+            if let Some(q) = parse_qvalue(&text) {
+                prop_assert!(q <= 1000);
+            }
+        }
     }
 }

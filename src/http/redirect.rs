@@ -55,6 +55,8 @@ pub fn local_or<'a>(next: Option<&'a str>, default: &'a str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -86,5 +88,74 @@ mod tests {
         assert_eq!(local_or(Some("//evil"), "/me"), "/me");
         assert_eq!(local_or(Some("/admin"), "/me"), "/admin");
         assert_eq!(local_or(None, "/me"), "/me");
+    }
+
+    /// What an attacker would put in `next=`: slashes, backslashes, schemes, encodings,
+    /// white space and control characters, in any order.
+    fn target() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("/"),
+            Just("//"),
+            Just("\\"),
+            Just("/\\"),
+            Just("evil.example"),
+            Just("https:"),
+            Just("javascript:"),
+            Just("%2F"),
+            Just("%5C"),
+            Just("\t"),
+            Just("\n"),
+            Just("\r"),
+            Just("\u{0}"),
+            Just("\u{7f}"),
+            Just("\u{85}"),
+            Just(" "),
+            Just("\u{3000}"),
+            Just("?"),
+            Just("#"),
+            Just("@"),
+            Just("me"),
+        ];
+        prop_oneof![
+            proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat()),
+            ".{0,24}",
+            "/.{0,24}",
+        ]
+    }
+
+    fn is_plainly_local(target: &str) -> bool {
+        let mut chars = target.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !target.chars().any(char::is_control)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A target that passes is a path on this site: one leading `/`, then neither `/`
+        /// nor `\`, and no control characters (browsers drop tabs and newlines, which
+        /// would turn `/\t/evil` into `//evil`).
+        #[test]
+        fn a_target_that_passes_is_always_a_local_path(next in target()) {
+            if is_local_path(&next) {
+                prop_assert!(is_plainly_local(&next), "{next:?}");
+                prop_assert!(!next.contains('\\'), "{next:?}");
+            }
+            let chosen = local_or(Some(&next), "/me");
+            prop_assert!(chosen == "/me" || chosen == next);
+            prop_assert!(is_plainly_local(chosen), "{chosen:?}");
+        }
+
+        /// The escaped target in a sign-in link comes back as the same target: the query
+        /// value holds no raw `&`, `#`, `?`, space or control character.
+        #[test]
+        fn login_urls_carry_the_target_intact(next in "/.{0,24}") {
+            let url = login_url(&next);
+            let value = url.strip_prefix("/login?next=").unwrap();
+            prop_assert!(!value.contains(['&', '#', '?', ' ', '+']), "{url}");
+            let decoded = percent_encoding::percent_decode_str(value).decode_utf8().unwrap();
+            prop_assert_eq!(decoded, next);
+        }
     }
 }

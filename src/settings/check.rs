@@ -84,6 +84,13 @@ pub fn finalize(mut settings: Settings) -> Result<(Settings, Vec<String>), Strin
         settings.server.public_url = origin_of(&settings.server.public_url)
             .ok_or("server.public_url must look like https://host[:port]")?;
     }
+    if production && settings.server.public_url.is_empty() {
+        warnings.push(
+            "server.public_url is not set: the Origin check falls back to the request's Host \
+             header and scheme; set it to the site's public URL (e.g. https://id.example.com)"
+                .into(),
+        );
+    }
     if tracing_subscriber::EnvFilter::try_new(&settings.log.level).is_err() {
         return Err(format!(
             "log.level {:?} is not a valid filter",
@@ -106,18 +113,12 @@ fn refuse_weak(key: &str, secret: &Secret) -> Result<(), String> {
     Ok(())
 }
 
-/// `scheme://host[:port]` of a URL, lower-cased, without path: the form an `Origin` header has.
+/// `scheme://host[:port]` of a URL, lower-cased, without path and without a default
+/// port: the form an `Origin` header has (so `https://x:443/` is `https://x`).
 fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
+    let (scheme, rest) = url.trim().split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+    crate::http::origin::origin_of_parts(scheme, authority)
 }
 
 /// 256 random bits, URL-safe base64: what `keycard gen-secret` prints.
@@ -242,9 +243,23 @@ mod tests {
 
     #[test]
     fn production_accepts_a_long_fresh_secret() {
-        let (s, warnings) = finalize(production(Some(&random_secret()))).unwrap();
-        assert!(warnings.is_empty());
+        let mut settings = production(Some(&random_secret()));
+        settings.server.public_url = "https://id.example.com".into();
+        let (s, warnings) = finalize(settings).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert!(s.auth.jwt_secret.is_some());
+    }
+
+    #[test]
+    fn production_without_a_public_url_warns_about_the_origin_check() {
+        let (_, warnings) = finalize(production(Some(&random_secret()))).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("server.public_url"), "{warnings:?}");
+        let (_, warnings) = finalize(Settings::default()).unwrap();
+        assert!(
+            !warnings.iter().any(|w| w.contains("public_url")),
+            "development needs no public_url"
+        );
     }
 
     #[test]
@@ -275,6 +290,26 @@ mod tests {
         );
         assert_eq!(origin_of("ftp://x"), None);
         assert_eq!(origin_of("example.com"), None);
+        // Default ports are the same as none: an Origin header never carries them.
+        assert_eq!(
+            origin_of("https://id.example.com:443/").as_deref(),
+            Some("https://id.example.com")
+        );
+        assert_eq!(
+            origin_of("HTTP://Example.com:80").as_deref(),
+            Some("http://example.com")
+        );
+        assert_eq!(
+            origin_of("http://example.com:443").as_deref(),
+            Some("http://example.com:443")
+        );
+        assert_eq!(
+            origin_of("https://[2001:DB8::1]:443").as_deref(),
+            Some("https://[2001:db8::1]")
+        );
+        assert_eq!(origin_of("https://x:99999"), None);
+        assert_eq!(origin_of("https://x:abc"), None);
+        assert_eq!(origin_of("https://user@x"), None);
     }
 
     #[test]

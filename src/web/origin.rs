@@ -6,15 +6,18 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web;
+use ipnet::IpNet;
 
 use crate::error::AppError;
-use crate::http::origin::{is_safe, is_same_origin};
+use crate::http::origin::{is_safe, is_same_origin, request_scheme};
 
 /// What the check needs: the site's own origin when configured (`server.public_url`,
-/// already reduced to an origin), else empty.
+/// already reduced to an origin), else empty; and the proxies whose forwarded scheme
+/// is believed.
 #[derive(Debug, Clone)]
 pub struct OriginPolicy {
     pub public_url: String,
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 pub async fn middleware(
@@ -25,13 +28,14 @@ pub async fn middleware(
     if !is_safe(req.method())
         && let Some(origin) = req.headers().get(header::ORIGIN)
     {
+        let scheme = request_scheme(req.request(), &policy.trusted_proxies);
         let host = req
             .headers()
             .get(header::HOST)
             .and_then(|h| h.to_str().ok());
         let allowed = origin
             .to_str()
-            .is_ok_and(|origin| is_same_origin(origin, &policy.public_url, host));
+            .is_ok_and(|origin| is_same_origin(origin, &policy.public_url, &scheme, host));
         if !allowed {
             let error = AppError::Forbidden("cross-origin request refused".into());
             return Ok(req.error_response(error));

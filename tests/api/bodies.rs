@@ -1,7 +1,9 @@
-//! Request bodies (contract §1): form or JSON only, 64 KiB, malformed is 400, and a bug
-//! is a 500 that shows the request id and nothing internal.
+//! Request bodies (contract §1): form or JSON only, 64 KiB, malformed is 400, a wrong
+//! field type is 422 on that field, and a bug is a 500 that shows the request id and
+//! nothing internal.
 
 use reqwest::Method;
+use serde_json::json;
 
 use crate::helpers::{BROWSER_ACCEPT, PASSWORD, assert_problem, spawn_app};
 
@@ -87,13 +89,6 @@ async fn other_body_types_are_415_and_malformed_bodies_400() {
             .unwrap();
         assert_problem(response, 400).await;
     }
-    let wrong_types = app
-        .post_json(
-            "/login",
-            &serde_json::json!({"username": 5, "password": ["x"]}),
-        )
-        .await;
-    assert_problem(wrong_types, 400).await;
     // The response follows Accept, not the body's type.
     let html = app
         .request(Method::POST, "/login")
@@ -146,4 +141,97 @@ async fn a_bug_is_a_500_with_the_request_id_and_nothing_internal() {
     assert_eq!(html.status().as_u16(), 500);
     let page = html.text().await.unwrap();
     assert!(page.contains("request id") && !page.contains("relation"));
+}
+
+/// Contract §1 (2026-12-01): a well-formed body that gives a field the wrong type is a
+/// `422` on that field, like any other invalid value, in JSON and in HTML alike.
+#[tokio::test]
+async fn a_wrong_json_type_is_422_on_that_field_in_both_representations() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let (user, _) = app.user_with_token().await;
+    let cases = [
+        (
+            "/users",
+            json!({"username": 123, "password": PASSWORD}),
+            "username",
+        ),
+        (
+            "/users",
+            json!({"username": "typed", "password": ["x"]}),
+            "password",
+        ),
+        (
+            "/users",
+            json!({"username": null, "password": PASSWORD}),
+            "username",
+        ),
+        (
+            "/users",
+            json!({"username": "typed", "password": PASSWORD, "display_name": 5}),
+            "display_name",
+        ),
+        (
+            "/login",
+            json!({"username": 5, "password": PASSWORD}),
+            "username",
+        ),
+        (
+            "/login",
+            json!({"username": "typed", "password": ["x"]}),
+            "password",
+        ),
+        (
+            "/login",
+            json!({"username": "typed", "password": {"a": 1}}),
+            "password",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let problem = assert_problem(app.post_json_anonymously(path, &body).await, 422).await;
+        assert_eq!(
+            problem["errors"][field],
+            json!(["must be text"]),
+            "{path} {body}"
+        );
+    }
+    let role = format!("/admin/users/{}/role", user["id"]);
+    for wrong in [json!(null), json!(1), json!(["admin"]), json!(true)] {
+        let response = app.api(&admin).post(&role, json!({ "role": wrong })).await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(
+            problem["errors"]["role"],
+            json!(["must be text"]),
+            "{wrong}"
+        );
+    }
+    assert_eq!(
+        app.api(&admin)
+            .get_body(&format!("/users/{}", user["id"]))
+            .await["role"],
+        "user"
+    );
+    assert_eq!(app.count_users().await, 2, "nothing was created");
+
+    // The same body from a browser-like Accept: the error page names the field.
+    let html = app
+        .request(Method::POST, "/users")
+        .header("Accept", BROWSER_ACCEPT)
+        .header("Content-Type", "application/json")
+        .body(r#"{"username": 123, "password": "k3ycard-correct-horse"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status().as_u16(), 422);
+    assert!(
+        html.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = html.text().await.unwrap();
+    assert!(
+        page.contains("Username") && page.contains("must be text"),
+        "{page}"
+    );
 }

@@ -112,6 +112,31 @@ fn check_config_prints_settings_with_every_secret_redacted() {
 }
 
 #[test]
+fn check_config_warns_when_production_has_no_public_url() {
+    let secret = (
+        "KEYCARD__AUTH__JWT_SECRET",
+        "a-very-secret-signing-key-0123456789abcdef",
+    );
+    let output = keycard(&["check-config"], &[("KEYCARD_ENV", "production"), secret]);
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("server.public_url"), "stderr: {stderr}");
+    assert!(!stderr.contains("a-very-secret"), "{stderr}");
+
+    let output = keycard(
+        &["check-config"],
+        &[
+            ("KEYCARD_ENV", "production"),
+            secret,
+            ("KEYCARD__SERVER__PUBLIC_URL", "https://id.example.com:443"),
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("public_url"));
+    assert!(stdout(&output).contains(r#"public_url = "https://id.example.com""#));
+}
+
+#[test]
 fn check_config_refuses_bad_settings_in_one_line() {
     assert_one_line_failure(
         &keycard(&["check-config"], &[("KEYCARD__SERVER__PROT", "1")]),

@@ -247,3 +247,108 @@ async fn with_a_public_url_only_that_origin_is_the_sites_own() {
     let own = post("https://id.example.com".into()).await.unwrap();
     assert_eq!(own.status().as_u16(), 200);
 }
+
+/// A JSON `POST /me` with a Bearer token (no CSRF involved), an `Origin` and extra
+/// headers: only the `Origin` check can refuse it.
+async fn post_with_origin(
+    app: &TestApp,
+    token: &str,
+    origin: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .post(app.url("/me"))
+        .header("Accept", "application/json")
+        .header("Origin", origin)
+        .bearer_auth(token)
+        .json(&serde_json::json!({"display_name": "From somewhere"}));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// Contract §4 (2026-12-01): without `server.public_url` the site's origin is the
+/// request's scheme and `Host`; `X-Forwarded-Proto` from a peer that is not a trusted
+/// proxy is not believed; default ports are the same as none.
+#[tokio::test]
+async fn without_a_public_url_the_scheme_counts_and_a_stray_forwarded_proto_does_not() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token().await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    let http = format!("http://{host}");
+    let https = format!("https://{host}");
+    let status = |response: reqwest::Response| response.status().as_u16();
+
+    assert_eq!(
+        status(post_with_origin(&app, &token, &http, &[]).await),
+        200
+    );
+    assert_problem(post_with_origin(&app, &token, &https, &[]).await, 403).await;
+    let proto = [("X-Forwarded-Proto", "https")];
+    assert_problem(post_with_origin(&app, &token, &https, &proto).await, 403).await;
+    assert_eq!(
+        status(post_with_origin(&app, &token, &http, &proto).await),
+        200
+    );
+
+    // An explicit default port is the same as none, on either side.
+    let host = [("Host", "keycard.test")];
+    assert_eq!(
+        status(post_with_origin(&app, &token, "http://keycard.test:80", &host).await),
+        200
+    );
+    let host = [("Host", "keycard.test:80")];
+    assert_eq!(
+        status(post_with_origin(&app, &token, "http://keycard.test", &host).await),
+        200
+    );
+    assert_problem(
+        post_with_origin(&app, &token, "http://keycard.test:8080", &host).await,
+        403,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_its_forwarded_scheme_is_the_sites() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let (_, token) = app.user_with_token().await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    let (http, https) = (format!("http://{host}"), format!("https://{host}"));
+    let proto = [("X-Forwarded-Proto", "https")];
+
+    let own = post_with_origin(&app, &token, &https, &proto).await;
+    assert_eq!(own.status().as_u16(), 200);
+    assert_problem(post_with_origin(&app, &token, &http, &proto).await, 403).await;
+    let forwarded = [("Forwarded", "for=198.51.100.7;proto=https")];
+    let own = post_with_origin(&app, &token, &https, &forwarded).await;
+    assert_eq!(own.status().as_u16(), 200);
+    let plain = post_with_origin(&app, &token, &http, &[]).await;
+    assert_eq!(
+        plain.status().as_u16(),
+        200,
+        "no forwarded scheme: the connection's"
+    );
+}
+
+/// A `public_url` written with its default port (`https://x:443`) used to refuse every
+/// browser POST, since browsers never send a default port in `Origin`.
+#[tokio::test]
+async fn a_public_url_with_its_default_port_accepts_the_browsers_origin() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.server.public_url = "https://id.example.com:443".into();
+    })
+    .await;
+    let (_, token) = app.user_with_token().await;
+    for origin in ["https://id.example.com", "https://ID.example.com:443"] {
+        let response = post_with_origin(&app, &token, origin, &[]).await;
+        assert_eq!(response.status().as_u16(), 200, "{origin}");
+    }
+    for origin in ["http://id.example.com", "https://id.example.com:8443"] {
+        assert_problem(post_with_origin(&app, &token, origin, &[]).await, 403).await;
+    }
+}

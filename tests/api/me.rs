@@ -81,7 +81,8 @@ async fn bad_display_names_are_422_and_change_nothing() {
     }
     let body = assert_problem(api.post("/me", json!({})).await, 422).await;
     assert!(body["errors"]["display_name"].is_array());
-    assert_problem(api.post("/me", json!({"display_name": 7})).await, 400).await;
+    let body = assert_problem(api.post("/me", json!({"display_name": 7})).await, 422).await;
+    assert_eq!(body["errors"]["display_name"], json!(["must be text"]));
     assert_eq!(api.get_body("/me").await["display_name"], "Kept");
     // 64 characters of a multi-byte script are fine.
     let response = api
@@ -284,4 +285,33 @@ async fn wrong_current_passwords_count_as_failed_sign_ins() {
     );
     assert_problem(response, 429).await;
     assert!(app.whoami_bearer(&token).await.is_some(), "nothing changed");
+}
+
+/// Contract §2 (2026-12-01): no invisible or direction-changing characters in a display
+/// name, but the joiners that scripts and emoji need are fine.
+#[tokio::test]
+async fn display_names_with_invisible_or_direction_changing_characters_are_422() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token().await;
+    let api = app.api(&token);
+    for bad in [
+        "evil\u{202E}gnp.exe",
+        "zero\u{200B}width",
+        "\u{FEFF}bom",
+        "iso\u{2066}late",
+        "mark\u{200F}",
+    ] {
+        let body = assert_problem(api.post("/me", json!({ "display_name": bad })).await, 422).await;
+        assert_eq!(
+            body["errors"]["display_name"],
+            json!(["must not contain invisible or direction-changing characters"]),
+            "{bad:?}"
+        );
+    }
+    assert!(api.get_body("/me").await["display_name"].is_null());
+    let joined = "\u{1F469}\u{200D}\u{1F4BB} \u{0645}\u{06CC}\u{200C}\u{062E}";
+    let response = api.post("/me", json!({ "display_name": joined })).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["display_name"], joined);
 }

@@ -275,3 +275,15 @@ async fn a_sign_up_that_asks_for_a_role_or_a_disabled_flag_still_gets_an_enabled
     assert_eq!(user["role"], "user");
     assert_eq!(user["disabled"], false);
 }
+
+#[tokio::test]
+async fn sign_up_refuses_invisible_or_direction_changing_display_names() {
+    let app = spawn_app().await;
+    let body = json!({"username": "bidi", "display_name": "admin\u{202E}", "password": PASSWORD});
+    let problem = assert_problem(sign_up(&app, body).await, 422).await;
+    assert_eq!(
+        problem["errors"]["display_name"],
+        json!(["must not contain invisible or direction-changing characters"])
+    );
+    assert_eq!(app.count_users().await, 0);
+}

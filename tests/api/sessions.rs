@@ -201,3 +201,54 @@ async fn last_used_is_brought_up_to_the_minute_by_the_next_request() {
     let again = app.api(&token).get_body("/me/sessions").await;
     assert_eq!(again["items"][0]["last_used_at"], last_used.as_str());
 }
+
+/// Contract §4: behind a trusted proxy, `X-Forwarded-For` entries may carry a port or
+/// brackets; the session list shows the bare address. A malformed entry stops the walk
+/// at the last good one, never at the proxy's own address.
+#[tokio::test]
+async fn forwarded_addresses_with_ports_or_brackets_are_the_client_address() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.server.trusted_proxies = vec![
+            "127.0.0.1/32".parse().unwrap(),
+            "10.0.0.0/8".parse().unwrap(),
+        ];
+    })
+    .await;
+    let username = unique_username();
+    app.create_user(&username).await;
+    let cases = [
+        ("203.0.113.5:4711", "203.0.113.5"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        ("[2001:db8::2]", "2001:db8::2"),
+        (
+            "198.51.100.1, 198.51.100.2:80, 10.0.0.7:3128",
+            "198.51.100.2",
+        ),
+        ("198.51.100.3, not-an-address, 10.0.0.8", "10.0.0.8"),
+        ("not-an-address", "unknown"),
+    ];
+    let mut token = String::new();
+    for (forwarded, _) in cases {
+        let response = reqwest::Client::new()
+            .post(app.url("/login"))
+            .header("Accept", "application/json")
+            .header("User-Agent", forwarded)
+            .header("X-Forwarded-For", forwarded)
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{forwarded}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        token = body["token"].as_str().unwrap().to_string();
+    }
+    let list = app.api(&token).get_body("/me/sessions").await;
+    let items = list["items"].as_array().unwrap();
+    for (forwarded, expected) in cases {
+        let item = items
+            .iter()
+            .find(|i| i["user_agent"] == forwarded)
+            .unwrap_or_else(|| panic!("a session for {forwarded}"));
+        assert_eq!(item["client_address"], expected, "{forwarded}");
+    }
+}

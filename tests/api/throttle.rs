@@ -144,3 +144,51 @@ async fn concurrent_wrong_attempts_never_exceed_the_limit() {
         "{statuses:?}"
     );
 }
+
+/// Contract §4: for limits an IPv6 client counts by its /64 network, so rotating through
+/// the addresses of one network (which any IPv6 host can) buys no extra guesses.
+#[tokio::test]
+async fn ipv6_clients_are_limited_by_their_64_network() {
+    // Arrange: behind a trusted proxy, the default limit of 20 per address.
+    let app = spawn_app_with(|s| {
+        s.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(app.settings.auth.max_failures_per_address, 20);
+
+    // Act: 20 wrong sign-ins for different usernames, each from another address of one /64.
+    for i in 1..=20 {
+        let address = format!("2001:db8:1:2:{i:x}::{i:x}");
+        let status = attempt(
+            &app,
+            &format!("v6user{i}"),
+            "wrong-password-x",
+            Some(&address),
+        )
+        .await
+        .status();
+        assert_eq!(status.as_u16(), 401, "attempt {i}");
+    }
+    let same_network = attempt(
+        &app,
+        "v6user21",
+        "wrong-password-x",
+        Some("2001:db8:1:2:ffff::1"),
+    )
+    .await;
+    let next_network = attempt(
+        &app,
+        "v6user22",
+        "wrong-password-x",
+        Some("2001:db8:1:3::1"),
+    )
+    .await;
+
+    // Assert
+    assert_problem(same_network, 429).await;
+    assert_eq!(
+        next_network.status().as_u16(),
+        401,
+        "another /64 has its own count"
+    );
+}

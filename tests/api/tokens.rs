@@ -307,3 +307,29 @@ async fn renewal_stops_at_the_absolute_session_length() {
     .await;
     assert_eq!(app.whoami_bearer(&token).await, None);
 }
+
+/// Contract §4: a token "issued in the future" (beyond `auth.leeway_secs`) is refused
+/// like one that is not yet valid, even though it is well signed and its `nbf` is fine.
+#[tokio::test]
+async fn a_token_issued_in_the_future_is_treated_as_no_token() {
+    // Arrange: a real token re-signed with an `iat` ten minutes ahead.
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token().await;
+    let (header, mut claims) = token_parts(&token);
+    claims["iat"] = json!(now() + 600);
+    let ahead = sign_hs256(&header, &claims, TEST_SECRET.as_bytes());
+    claims["iat"] = json!(now() + 5);
+    let skewed = sign_hs256(&header, &claims, TEST_SECRET.as_bytes());
+
+    // Act
+    let refused = app.api(&ahead).get("/me").await;
+    let tolerated = app.api(&skewed).get("/me").await;
+
+    // Assert
+    assert_eq!(
+        refused.headers()["www-authenticate"].to_str().unwrap(),
+        "Bearer"
+    );
+    crate::helpers::assert_problem(refused, 401).await;
+    assert_eq!(tolerated.status().as_u16(), 200, "within the leeway");
+}
