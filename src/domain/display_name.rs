@@ -9,19 +9,19 @@ pub const MAX_CHARS: usize = 64;
 
 impl DisplayName {
     /// `Ok(None)` for an empty (or all white space) value.
-    pub fn parse(value: &str) -> Result<Option<Self>, &'static str> {
+    pub fn parse(value: &str) -> Result<Option<Self>, String> {
         if value.chars().any(char::is_control) {
-            return Err("must not contain control characters");
+            return Err("must not contain control characters".into());
         }
         if value.chars().any(is_invisible_or_directional) {
-            return Err("must not contain invisible or direction-changing characters");
+            return Err("must not contain invisible or direction-changing characters".into());
         }
         let trimmed = value.trim();
         if trimmed.is_empty() {
             return Ok(None);
         }
         if trimmed.chars().count() > MAX_CHARS {
-            return Err("must be at most 64 characters");
+            return Err(format!("must be at most {MAX_CHARS} characters"));
         }
         Ok(Some(DisplayName(trimmed.to_string())))
     }
@@ -101,7 +101,7 @@ mod tests {
             for name in [format!("a{c}b"), format!("{c}"), format!("Alice{c}")] {
                 assert_eq!(
                     DisplayName::parse(&name),
-                    Err("must not contain invisible or direction-changing characters"),
+                    Err("must not contain invisible or direction-changing characters".to_string()),
                     "U+{:04X}",
                     u32::from(c)
                 );

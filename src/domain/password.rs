@@ -16,21 +16,23 @@ impl std::fmt::Debug for NewPassword {
 }
 
 impl NewPassword {
-    pub fn parse(value: &str, username: &str) -> Result<Self, &'static str> {
+    pub fn parse(value: &str, username: &str) -> Result<Self, String> {
         if value.is_empty() {
-            return Err("is required");
+            return Err("is required".into());
         }
         if value.chars().count() < MIN_CHARS {
-            return Err("must be at least 8 characters");
+            return Err(format!("must be at least {MIN_CHARS} characters"));
         }
         if value.len() > MAX_BYTES {
-            return Err("must be at most 72 bytes (fewer characters if they are not plain ASCII)");
+            return Err(format!(
+                "must be at most {MAX_BYTES} bytes (fewer characters if they are not plain ASCII)"
+            ));
         }
         if value.eq_ignore_ascii_case(username) {
-            return Err("must not be the same as the username");
+            return Err("must not be the same as the username".into());
         }
         if common_passwords::contains(value) {
-            return Err("is too common; choose a less guessable password");
+            return Err("is too common; choose a less guessable password".into());
         }
         Ok(NewPassword(value.to_string()))
     }

@@ -7,21 +7,21 @@ pub const MIN_LEN: usize = 3;
 pub const MAX_LEN: usize = 32;
 
 impl Username {
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
+    pub fn parse(value: &str) -> Result<Self, String> {
         if value.is_empty() {
-            return Err("is required");
+            return Err("is required".into());
         }
         if !value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         {
-            return Err("may only contain letters A-Z, digits, '_', '.' and '-'");
+            return Err("may only contain letters A-Z, digits, '_', '.' and '-'".into());
         }
         if value.len() < MIN_LEN {
-            return Err("must be at least 3 characters");
+            return Err(format!("must be at least {MIN_LEN} characters"));
         }
         if value.len() > MAX_LEN {
-            return Err("must be at most 32 characters");
+            return Err(format!("must be at most {MAX_LEN} characters"));
         }
         Ok(Username(value.to_string()))
     }

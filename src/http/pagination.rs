@@ -72,7 +72,7 @@ pub fn parse(query_string: &str) -> Result<ListQuery, AppError> {
         raw.per_page,
         DEFAULT_PER_PAGE,
         1..=MAX_PER_PAGE,
-        "per_page must be a whole number from 1 to 100",
+        &format!("per_page must be a whole number from 1 to {MAX_PER_PAGE}"),
     )?;
     let q = raw.q.unwrap_or_default();
     if q.contains('\0') {
@@ -81,9 +81,9 @@ pub fn parse(query_string: &str) -> Result<ListQuery, AppError> {
         ));
     }
     if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(AppError::BadRequest(
-            "q must be at most 100 characters".into(),
-        ));
+        return Err(AppError::BadRequest(format!(
+            "q must be at most {MAX_QUERY_CHARS} characters"
+        )));
     }
     Ok(ListQuery { page, per_page, q })
 }
