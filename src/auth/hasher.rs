@@ -3,10 +3,9 @@
 //! A fixed set of threads, one per core, takes hashing jobs from a bounded queue. The
 //! threads never serve requests, so an async worker is never blocked by bcrypt, and
 //! there are never more hashes running than cores (actix's `web::block` pool would
-//! start hundreds). Past `auth.hash_queue_limit` waiting jobs, a sign-in is answered
+//! start hundreds), at the lowest scheduling priority. Past `auth.hash_queue_limit` waiting jobs, a sign-in is answered
 //! `503` with `Retry-After` at once instead of piling up. Requests that need no hash
-//! go on being served by the async workers, which the kernel schedules alongside: with
-//! no more hashing threads than cores, a short request waits at most for one time slice.
+//! go on being served by the async workers, which the kernel runs first.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -71,7 +70,10 @@ impl Hasher {
             let jobs = Arc::clone(&jobs);
             std::thread::Builder::new()
                 .name(format!("keycard-hash-{n}"))
-                .spawn(move || work(&jobs))?;
+                .spawn(move || {
+                    lower_priority();
+                    work(&jobs);
+                })?;
         }
         Ok(Hasher {
             queue,
@@ -118,6 +120,26 @@ impl Hasher {
         result
             .await
             .map_err(|_| AppError::internal(anyhow::anyhow!("a hashing job was dropped")))
+    }
+}
+
+/// The hashing threads yield to everything else: SCHED_BATCH at nice 19 on Linux, so a
+/// request thread (or PostgreSQL) that wakes up runs at once instead of waiting for a
+/// time slice of bcrypt. Hashes still get every cycle nothing else wants. Lowering a
+/// priority needs no privilege; if the system refuses anyway, hashing goes on at the
+/// normal priority.
+fn lower_priority() {
+    use thread_priority::unix::{
+        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    let lowered = set_thread_priority_and_policy(
+        thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch),
+    );
+    if let Err(error) = lowered {
+        tracing::warn!(?error, "could not lower the hashing threads' priority");
     }
 }
 
