@@ -51,11 +51,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One row, kept exact by triggers on `users` (migration 2026-12-01-000100).
+    user_counts (only_row) {
+        only_row -> Bool,
+        users -> Int8,
+        admins -> Int8,
+        disabled -> Int8,
+    }
+}
+
+diesel::table! {
+    /// How many users' lower-cased names contain each 1- and 2-character string; kept
+    /// exact by triggers on `users`.
+    user_gram_counts (gram) {
+        gram -> Text,
+        users -> Int8,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     revoked_tokens,
     login_failures,
-    signup_attempts
+    signup_attempts,
+    user_counts,
+    user_gram_counts
 );

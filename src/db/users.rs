@@ -5,15 +5,16 @@ use chrono::{DateTime, Utc};
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
+use diesel::dsl::sql;
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Nullable, Text};
 
-use super::schema::users;
+use super::schema::{user_counts, user_gram_counts, users};
 use crate::domain::Role;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: i64,
@@ -102,23 +103,163 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &UserChanges<'_>) -> Qu
 }
 
 /// One page of the directory: users whose name contains `q` (literally, without regard
-/// to case), ordered by id, and how many match in all.
+/// to case), ordered by id, and how many match in all (exact).
+///
+/// Every kind of `q` has a total that needs no scan of the table and a page that reads
+/// few rows (migration `2026-12-01-000100_directory_search_and_counts`):
+///
+/// - empty: the total is `user_counts.users`; the page starts at the id that the SQL
+///   function `user_id_at(offset)` finds from `user_id_blocks` and at most 1023 entries
+///   of the primary key, however deep the page is.
+/// - with a run of 3 letters or digits: counted with `ILIKE` through the pg_trgm index.
+/// - otherwise (1 or 2 characters, or a longer `q` such as `a.b` of which pg_trgm makes
+///   no trigram): a 1- or 2-character total is a row of `user_gram_counts`; a longer one
+///   is counted through the GIN index of every name's 1- and 2-character substrings.
+///
+/// A search's page is then read one of two ways, chosen with the exact numbers rather
+/// than the planner's guess of how many names match: walking the primary key until
+/// `offset + limit` matches have passed (about `(offset + limit) × users / total` rows),
+/// or taking every match from the index and sorting them (`total` rows), whichever
+/// reads fewer. A page past the end costs no page query at all.
 pub fn page(
     conn: &mut PgConnection,
     q: &str,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<User>, i64)> {
-    let pattern = format!("%{}%", escape_like(q));
-    let matching = || users::table.filter(users::username.ilike(pattern.clone()));
-    let total = matching().count().get_result(conn)?;
-    let items = matching()
-        .order(users::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(User::as_select())
-        .load(conn)?;
+    let search = Search::of(q);
+    let total = search.total(conn)?;
+    if offset >= total || limit <= 0 {
+        return Ok((Vec::new(), total));
+    }
+    let items = match search {
+        Search::All => users::table
+            // A subquery, so that PostgreSQL calls it once, when the statement runs (a
+            // plain call would also be made by the planner, to estimate the rows).
+            .filter(
+                users::id
+                    .nullable()
+                    .ge(sql::<Nullable<BigInt>>("(SELECT user_id_at(")
+                        .bind::<BigInt, _>(offset)
+                        .sql("))")),
+            )
+            .order(users::id.asc())
+            .limit(limit)
+            .select(User::as_select())
+            .load(conn)?,
+        Search::Trigrams(q) | Search::Grams(q) => {
+            let everyone: i64 = user_counts::table.select(user_counts::users).first(conn)?;
+            let (sql, pattern) = if walk_primary_key(total, offset, limit, everyone) {
+                (
+                    format!("{SELECT_USERS} WHERE {SUBSTRING} {PAGE}"),
+                    q.to_string(),
+                )
+            } else if let Search::Trigrams(q) = search {
+                (matches_first(TRIGRAMS), like_pattern(q))
+            } else {
+                (matches_first(GRAMS), q.to_string())
+            };
+            diesel::sql_query(sql)
+                .bind::<Text, _>(pattern)
+                .bind::<BigInt, _>(offset)
+                .bind::<BigInt, _>(limit)
+                .load(conn)?
+        }
+    };
     Ok((items, total))
+}
+
+/// Which index answers a directory search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Search<'a> {
+    All,
+    Trigrams(&'a str),
+    Grams(&'a str),
+}
+
+impl<'a> Search<'a> {
+    fn of(q: &'a str) -> Self {
+        if q.is_empty() {
+            return Search::All;
+        }
+        // pg_trgm makes trigrams of runs of letters and digits ("words"); a `q` without
+        // a run of 3 gives it nothing to look up.
+        let mut run = 0;
+        for c in q.chars() {
+            run = if c.is_alphanumeric() { run + 1 } else { 0 };
+            if run >= 3 {
+                return Search::Trigrams(q);
+            }
+        }
+        Search::Grams(q)
+    }
+
+    /// How many users match, exactly.
+    fn total(self, conn: &mut PgConnection) -> QueryResult<i64> {
+        match self {
+            Search::All => user_counts::table.select(user_counts::users).first(conn),
+            Search::Trigrams(q) => Ok(diesel::sql_query(format!("{COUNT_USERS} WHERE {TRIGRAMS}"))
+                .bind::<Text, _>(like_pattern(q))
+                .get_result::<Total>(conn)?
+                .total),
+            Search::Grams(q) if q.chars().count() <= 2 => Ok(user_gram_counts::table
+                .filter(user_gram_counts::gram.eq(lower(q)))
+                .select(user_gram_counts::users)
+                .first(conn)
+                .optional()?
+                .unwrap_or(0)),
+            Search::Grams(q) => Ok(diesel::sql_query(format!("{COUNT_USERS} WHERE {GRAMS}"))
+                .bind::<Text, _>(q)
+                .get_result::<Total>(conn)?
+                .total),
+        }
+    }
+}
+
+/// Whether walking the primary key (about `(offset + limit) × everyone / total` rows when
+/// the matches are spread evenly) reads fewer rows than taking all `total` matches.
+fn walk_primary_key(total: i64, offset: i64, limit: i64, everyone: i64) -> bool {
+    let (total, wanted, everyone) = (
+        i128::from(total),
+        i128::from(offset) + i128::from(limit),
+        i128::from(everyone),
+    );
+    total * total > wanted * everyone
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+// The searches run as SQL text, which Diesel does not cache: PostgreSQL plans each with
+// the actual pattern instead of settling on one generic plan for all of them.
+const SELECT_USERS: &str = "SELECT id, username, display_name, password_hash, role, disabled, \
+                            created_at, updated_at FROM users";
+const COUNT_USERS: &str = "SELECT count(*) AS total FROM users";
+const PAGE: &str = "ORDER BY id OFFSET $2 LIMIT $3";
+/// `$1` is `like_pattern(q)`: the pg_trgm index.
+const TRIGRAMS: &str = "username ILIKE $1";
+/// `$1` is `q`: the substrings index narrows, `strpos` decides.
+const GRAMS: &str =
+    "strpos(lower(username), lower($1)) > 0 AND username_grams(username) @> username_grams($1)";
+/// `$1` is `q`: no index can serve it, so the plan walks the primary key in order. Means
+/// the same as `ILIKE` with the pattern escaped (which lower-cases both sides in a UTF-8
+/// database) and is cheaper.
+const SUBSTRING: &str = "strpos(lower(username), lower($1)) > 0";
+
+/// Every match through the index, then sorted: the CTE keeps the planner from walking
+/// the primary key instead.
+fn matches_first(filter: &str) -> String {
+    format!(
+        "WITH matches AS MATERIALIZED ({SELECT_USERS} WHERE {filter}) SELECT * FROM matches {PAGE}"
+    )
+}
+
+/// `%q%` with `q` matching itself.
+fn like_pattern(q: &str) -> String {
+    format!("%{}%", escape_like(q))
 }
 
 /// `q` as a LIKE pattern that matches itself: `%`, `_` and `\` lose their meaning
@@ -142,14 +283,16 @@ pub struct Counts {
     pub disabled: i64,
 }
 
+/// The dashboard's numbers, from the one row that triggers keep exact in the same
+/// transaction as every change to `users` (no scan of the table).
 pub fn counts(conn: &mut PgConnection) -> QueryResult<Counts> {
-    let (users, admins, disabled) = users::table
+    let (users, admins, disabled) = user_counts::table
         .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::count(users::id).aggregate_filter(users::role.eq(Role::Admin)),
-            diesel::dsl::count(users::id).aggregate_filter(users::disabled.eq(true)),
+            user_counts::users,
+            user_counts::admins,
+            user_counts::disabled,
         ))
-        .get_result(conn)?;
+        .first(conn)?;
     Ok(Counts {
         users,
         admins,
@@ -172,7 +315,31 @@ pub fn count_enabled_admins(conn: &mut PgConnection) -> QueryResult<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_like;
+    use super::{Search, escape_like, walk_primary_key};
+
+    #[test]
+    fn each_q_goes_to_the_index_that_can_answer_it() {
+        assert_eq!(Search::of(""), Search::All);
+        for q in ["a", "ab", "a_", "__", "a.b", "_-_", "ab.cd", "a%b", "1-2-3"] {
+            assert_eq!(Search::of(q), Search::Grams(q), "{q}");
+        }
+        for q in ["abc", "x_abc", "ench_fil", "ALPHA.two", "123"] {
+            assert_eq!(Search::of(q), Search::Trigrams(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_page_walks_the_primary_key_only_when_matches_are_dense() {
+        // 1 000 000 users, page 1 of 20: walking reads 20 000 000 / total rows.
+        assert!(walk_primary_key(570_000, 0, 20, 1_000_000));
+        assert!(walk_primary_key(10_000, 0, 20, 1_000_000));
+        assert!(!walk_primary_key(154, 0, 20, 1_000_000));
+        assert!(!walk_primary_key(4_000, 0, 20, 1_000_000));
+        // Deep pages of a search favour taking the matches.
+        assert!(!walk_primary_key(10_000, 9_980, 20, 1_000_000));
+        // No overflow at the extremes.
+        assert!(!walk_primary_key(i64::MAX, i64::MAX, 100, i64::MAX));
+    }
 
     #[test]
     fn like_metacharacters_match_themselves() {

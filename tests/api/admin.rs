@@ -409,3 +409,241 @@ async fn every_response_that_shows_a_signed_in_user_is_no_store() {
     let refreshed = app.api(&token).post("/refresh", json!({})).await;
     assert_eq!(refreshed.headers()["cache-control"], "no-store");
 }
+
+/// `{"users","admins","disabled"}` counted in the database itself, without keycard.
+async fn counts_in_database(app: &crate::helpers::TestApp) -> Value {
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use keycard::db::schema::users;
+        let mut conn = PgConnection::establish(&url).unwrap();
+        let users = users::table.count().get_result::<i64>(&mut conn).unwrap();
+        let admins = users::table
+            .filter(users::role.eq("admin"))
+            .count()
+            .get_result::<i64>(&mut conn)
+            .unwrap();
+        let disabled = users::table
+            .filter(users::disabled.eq(true))
+            .count()
+            .get_result::<i64>(&mut conn)
+            .unwrap();
+        json!({"users": users, "admins": admins, "disabled": disabled})
+    })
+    .await
+    .unwrap()
+}
+
+/// The dashboard's numbers and the directory's total against the database.
+async fn assert_counts_agree(app: &crate::helpers::TestApp, admin: &str, step: &str) {
+    let expected = counts_in_database(app).await;
+    assert_eq!(app.api(admin).get_body("/admin").await, expected, "{step}");
+    assert_eq!(
+        app.api(admin).get_body("/users").await["total"],
+        expected["users"],
+        "{step}"
+    );
+}
+
+/// Runs several SQL statements at once (a migration file, a transaction).
+async fn batch(app: &crate::helpers::TestApp, sql: &str) {
+    let (url, sql) = (app.database_url.clone(), sql.to_string());
+    tokio::task::spawn_blocking(move || {
+        use diesel::connection::SimpleConnection;
+        use diesel::prelude::*;
+        let mut conn = PgConnection::establish(&url).unwrap();
+        conn.batch_execute(&sql).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+async fn id_of(app: &crate::helpers::TestApp, username: &str) -> i64 {
+    let url = app.database_url.clone();
+    let username = username.to_string();
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use keycard::db::schema::users;
+        let mut conn = PgConnection::establish(&url).unwrap();
+        users::table
+            .filter(users::username.eq(username))
+            .select(users::id)
+            .first::<i64>(&mut conn)
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_counts_stay_exact_through_sign_ups_role_and_disable_changes_and_deletes() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    assert_eq!(
+        app.api(&admin).get_body("/admin").await,
+        json!({"users": 1, "admins": 1, "disabled": 0})
+    );
+
+    // Sign-ups at the same moment each add one.
+    let names: Vec<String> = (0..8).map(|i| format!("racer{i}")).collect();
+    let signups: Vec<_> = names.iter().map(|name| app.create_user(name)).collect();
+    futures_util::future::join_all(signups).await;
+    assert_counts_agree(&app, &admin, "after 8 concurrent sign-ups").await;
+
+    // Many rows in one statement, admins and disabled among them.
+    app.sql(
+        "INSERT INTO users (username, password_hash, role, disabled) \
+         SELECT 'bulk' || i, 'x', CASE WHEN i % 10 = 0 THEN 'admin' ELSE 'user' END, i % 4 = 0 \
+         FROM generate_series(1, 40) AS i",
+    )
+    .await;
+    assert_counts_agree(&app, &admin, "after a bulk insert").await;
+
+    // The dashboard's actions, some at the same moment.
+    let api = app.api(&admin);
+    let mut ids = Vec::new();
+    for name in &names[..5] {
+        ids.push(id_of(&app, name).await);
+    }
+    let (r0, r1, r2, r3, r4) = (ids[0], ids[1], ids[2], ids[3], ids[4]);
+    for (id, action, body) in [
+        (r0, "role", json!({"role": "admin"})),
+        (r1, "role", json!({"role": "admin"})),
+        (r1, "disable", json!({})),
+        (r2, "disable", json!({})),
+        (r2, "disable", json!({})), // twice: still one
+        (r3, "disable", json!({})),
+        (r3, "enable", json!({})),
+        (r0, "role", json!({"role": "admin"})), // already an admin
+        (r4, "role", json!({"role": "user"})),  // already a user
+    ] {
+        let response = api.post(&format!("/admin/users/{id}/{action}"), body).await;
+        assert_eq!(response.status().as_u16(), 200, "{action} {id}");
+        assert_counts_agree(&app, &admin, &format!("after {action} of {id}")).await;
+    }
+    let paths: Vec<String> = [r1, r2, r4]
+        .iter()
+        .map(|id| format!("/admin/users/{id}/delete"))
+        .collect();
+    let deletes: Vec<_> = paths.iter().map(|path| api.post(path, json!({}))).collect();
+    for response in futures_util::future::join_all(deletes).await {
+        assert_eq!(response.status().as_u16(), 204);
+    }
+    assert_counts_agree(&app, &admin, "after 3 concurrent deletes").await;
+
+    // Statements that change many rows, and both columns at once.
+    app.sql("UPDATE users SET disabled = NOT disabled WHERE username LIKE 'bulk%'")
+        .await;
+    assert_counts_agree(&app, &admin, "after flipping disabled").await;
+    app.sql(
+        "UPDATE users SET role = CASE role WHEN 'admin' THEN 'user' ELSE 'admin' END, \
+         disabled = id % 2 = 0 WHERE username LIKE 'bulk1%'",
+    )
+    .await;
+    assert_counts_agree(&app, &admin, "after swapping roles").await;
+    app.sql("UPDATE users SET display_name = 'Nobody', updated_at = now()")
+        .await;
+    assert_counts_agree(&app, &admin, "after an update of other columns").await;
+    app.sql("DELETE FROM users WHERE username LIKE 'bulk%' AND id % 3 <> 0")
+        .await;
+    assert_counts_agree(&app, &admin, "after a bulk delete").await;
+    // An update inside a transaction that rolls back leaves the numbers alone.
+    batch(&app, "BEGIN; UPDATE users SET disabled = true; ROLLBACK;").await;
+    assert_counts_agree(&app, &admin, "after a rolled-back update").await;
+
+    // TRUNCATE (everyone, this admin too) starts the numbers from zero.
+    app.sql("TRUNCATE users CASCADE").await;
+    let (_, admin) = app.admin_with_token().await;
+    assert_eq!(
+        app.api(&admin).get_body("/admin").await,
+        json!({"users": 1, "admins": 1, "disabled": 0})
+    );
+    assert_counts_agree(&app, &admin, "after TRUNCATE").await;
+}
+
+#[tokio::test]
+async fn the_html_dashboard_searches_and_pages_its_table_with_exact_totals() {
+    let app = spawn_app().await;
+    app.browser_admin().await;
+    app.sql(
+        "INSERT INTO users (username, password_hash) \
+         SELECT 'staff_' || i, 'x' FROM generate_series(1, 5) AS i",
+    )
+    .await;
+    let html = app
+        .get_html("/admin?q=STAFF_&per_page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("staff_1") && html.contains("staff_2"));
+    assert!(!html.contains("staff_3"));
+    assert!(html.contains("Page 1 of 3"), "{html}");
+    let html = app
+        .get_html("/admin?q=f_&per_page=2&page=3")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("staff_5") && !html.contains("staff_4"));
+    assert!(html.contains("Page 3 of 3"), "{html}");
+    // The counts above the table are everyone's, whatever the search.
+    let html = app.get_html("/admin?q=nobody").await.text().await.unwrap();
+    assert!(!html.contains("staff_1"));
+}
+
+/// The migration's `down.sql` removes everything it made (pg_trgm included), and its
+/// `up.sql` applied again counts the users as they are by then.
+#[tokio::test]
+async fn the_directory_migration_reverts_and_reapplies() {
+    const UP: &str =
+        include_str!("../../migrations/2026-12-01-000100_directory_search_and_counts/up.sql");
+    const DOWN: &str =
+        include_str!("../../migrations/2026-12-01-000100_directory_search_and_counts/down.sql");
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    app.sql(
+        "INSERT INTO users (username, password_hash, role, disabled) \
+         SELECT 'before' || i, 'x', 'user', i % 2 = 0 FROM generate_series(1, 10) AS i",
+    )
+    .await;
+    assert_counts_agree(&app, &admin, "before").await;
+
+    batch(&app, &format!("BEGIN; {DOWN} COMMIT;")).await;
+    let url = app.database_url.clone();
+    let leftovers = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Left {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = PgConnection::establish(&url).unwrap();
+        diesel::sql_query(
+            "SELECT (SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm') \
+             + (SELECT count(*) FROM pg_class WHERE relname IN ('user_counts', \
+                'user_gram_counts', 'users_username_trgm', 'users_username_grams')) \
+             + (SELECT count(*) FROM pg_proc WHERE proname IN ('username_grams', \
+                'users_count_totals', 'users_count_grams')) \
+             + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'users_count%') AS n",
+        )
+        .get_result::<Left>(&mut conn)
+        .unwrap()
+        .n
+    })
+    .await
+    .unwrap();
+    assert_eq!(leftovers, 0, "down.sql leaves nothing behind");
+
+    // Changes while the counting is gone, then the migration once more.
+    app.sql("DELETE FROM users WHERE username IN ('before1', 'before2')")
+        .await;
+    app.sql("UPDATE users SET role = 'admin' WHERE username = 'before3'")
+        .await;
+    batch(&app, &format!("BEGIN; {UP} COMMIT;")).await;
+    assert_counts_agree(&app, &admin, "after down and up").await;
+    assert_eq!(app.api(&admin).get_body("/users?q=ore").await["total"], 8);
+    assert_eq!(app.api(&admin).get_body("/users?q=e1").await["total"], 1);
+    app.create_user("after_up").await;
+    assert_counts_agree(&app, &admin, "a sign-up after up").await;
+}

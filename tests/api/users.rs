@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{Api, TestApp, assert_problem, spawn_app};
 
 #[tokio::test]
 async fn the_list_is_paginated_by_id_with_a_total() {
@@ -219,5 +219,331 @@ async fn hostile_display_names_are_escaped_on_every_page_that_shows_them() {
         assert!(!html.contains("<script>"), "{path} has a raw <script>");
         assert!(!html.contains("'quoted'"), "{path} has raw quotes");
         assert!(!html.contains("& '"), "{path} has a raw ampersand");
+    }
+}
+
+/// Every user in the database as `(id, username)`, by id: what the directory must agree
+/// with, read without keycard's queries.
+async fn users_in_database(app: &TestApp) -> Vec<(i64, String)> {
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use keycard::db::schema::users;
+        let mut conn = PgConnection::establish(&url).unwrap();
+        users::table
+            .select((users::id, users::username))
+            .order(users::id)
+            .load::<(i64, String)>(&mut conn)
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// The ids, by id, of the users whose name contains `q` without regard to case.
+fn expected_ids(all: &[(i64, String)], q: &str) -> Vec<i64> {
+    let q = q.to_lowercase();
+    all.iter()
+        .filter(|(_, name)| name.to_lowercase().contains(&q))
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+/// Follows `/users?q=…&per_page=…` from page 1 to the first empty page; returns the ids
+/// in the order listed and the total, which every page must agree on.
+async fn walk(api: &Api<'_>, q: &str, per_page: usize) -> (Vec<i64>, i64) {
+    let mut ids = Vec::new();
+    let mut total = None;
+    for page in 1..=1000 {
+        let query = serde_urlencoded::to_string([
+            ("q", q.to_string()),
+            ("per_page", per_page.to_string()),
+            ("page", page.to_string()),
+        ])
+        .unwrap();
+        let body = api.get_body(&format!("/users?{query}")).await;
+        let this_total = body["total"].as_i64().unwrap();
+        assert_eq!(*total.get_or_insert(this_total), this_total, "q={q:?}");
+        assert_eq!(body["page"], page);
+        let items = body["items"].as_array().unwrap();
+        assert!(items.len() <= per_page, "q={q:?} page {page}");
+        if items.is_empty() {
+            break;
+        }
+        ids.extend(items.iter().map(|u| u["id"].as_i64().unwrap()));
+    }
+    (ids, total.unwrap())
+}
+
+/// Searches of every length and kind (the trigram index, the 1- and 2-character
+/// substrings, neither) against what the database holds; pages of 2 so that every
+/// answer spans pages.
+async fn assert_every_search_agrees(app: &TestApp, api: &Api<'_>, queries: &[&str]) {
+    let all = users_in_database(app).await;
+    let (ids, total) = walk(api, "", 7).await;
+    let every: Vec<i64> = all.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, every, "the unfiltered directory");
+    assert_eq!(total, every.len() as i64);
+    for q in queries {
+        let expected = expected_ids(&all, q);
+        let (ids, total) = walk(api, q, 2).await;
+        assert_eq!(ids, expected, "q={q:?}");
+        assert_eq!(total, expected.len() as i64, "total for q={q:?}");
+    }
+}
+
+const NAMES: &[&str] = &[
+    "Alpha_one",
+    "alphaXone",
+    "beta.50",
+    "gamma-5x0",
+    "ALPHA.two",
+    "a_b",
+    "aXb",
+    "x__y",
+    "x_y",
+    "xay",
+    "Zz9",
+    "q.q",
+    "under_score_",
+    "__init__",
+    "a-b-c",
+    "Chuck.Norris",
+    "xa__bx",
+];
+
+const QUERIES: &[&str] = &[
+    "a",
+    "A",
+    "z",
+    "5",
+    "_",
+    ".",
+    "-",
+    "al",
+    "AL",
+    "zz",
+    "x_",
+    "_y",
+    "__",
+    "q.",
+    ".q",
+    "-b",
+    "ab",
+    "a_b",
+    "x_y",
+    "x__y",
+    "_b",
+    "a-b-",
+    "_-_",
+    "alpha",
+    "ALPHA.T",
+    "ha_on",
+    "PHAx",
+    "50",
+    "5x0",
+    "chuck.n",
+    "init",
+    "%",
+    "%%",
+    "a%",
+    "5%0",
+    "\\",
+    "a\\",
+    "_%_",
+    "é",
+    "ß",
+    ",",
+    "a,b",
+    "'",
+    "nobody-has-this",
+    "ALPHA_one",
+    "alp%one",
+    "alpha\\x",
+    "PHA_",
+    "x__",
+];
+
+#[tokio::test]
+async fn every_kind_of_q_finds_exactly_the_names_that_contain_it() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token().await;
+    app.create_user("Percent_Free").await;
+    let values: Vec<String> = NAMES.iter().map(|n| format!("('{n}', 'x')")).collect();
+    app.sql(&format!(
+        "INSERT INTO users (username, password_hash) VALUES {}",
+        values.join(", ")
+    ))
+    .await;
+    let api = app.api(&token);
+    assert_every_search_agrees(&app, &api, QUERIES).await;
+
+    // A few answers spelled out, so that the oracle above is not the only judge.
+    let names = |body: serde_json::Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let body = api.get_body("/users?q=_&per_page=100").await;
+    assert_eq!(
+        names(body.clone()),
+        [
+            "Percent_Free",
+            "Alpha_one",
+            "a_b",
+            "x__y",
+            "x_y",
+            "under_score_",
+            "__init__",
+            "xa__bx"
+        ],
+        "_ is literal"
+    );
+    assert_eq!(body["total"], 8);
+    assert_eq!(names(api.get_body("/users?q=X_").await), ["x__y", "x_y"]);
+    assert_eq!(names(api.get_body("/users?q=A_B").await), ["a_b"]);
+    assert_eq!(names(api.get_body("/users?q=zZ").await), ["Zz9"]);
+    assert_eq!(
+        names(api.get_body("/users?q=%5C").await),
+        Vec::<String>::new()
+    );
+    assert_eq!(api.get_body("/users?q=%25").await["total"], 0);
+}
+
+#[tokio::test]
+async fn search_totals_follow_sign_ups_renames_and_deletes() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let api = app.api(&admin);
+    let values: Vec<String> = NAMES.iter().map(|n| format!("('{n}', 'x')")).collect();
+    app.sql(&format!(
+        "INSERT INTO users (username, password_hash) VALUES {}",
+        values.join(", ")
+    ))
+    .await;
+    let probes = [
+        "a", "x", "_", "al", "x_", "__", "zz", "a_b", "alpha", "init", "q",
+    ];
+    assert_eq!(api.get_body("/users?q=al").await["total"], 3);
+    assert_eq!(api.get_body("/users?q=Q").await["total"], 1);
+
+    // Sign-ups over HTTP, and many rows in one statement.
+    for name in ["Alma", "ALBERT_q"] {
+        app.create_user(name).await;
+    }
+    app.sql(
+        "INSERT INTO users (username, password_hash) \
+         SELECT 'al_bulk' || i, 'x' FROM generate_series(1, 30) AS i",
+    )
+    .await;
+    assert_eq!(api.get_body("/users?q=al").await["total"], 35);
+    assert_eq!(api.get_body("/users?q=q").await["total"], 2);
+    assert_every_search_agrees(&app, &api, &probes).await;
+
+    // Renames (not something keycard offers, but the counts must not care who writes):
+    // a change of case keeps every substring; others add and remove some.
+    app.sql("UPDATE users SET username = upper(username) WHERE username LIKE 'al\\_bulk1%'")
+        .await;
+    app.sql("UPDATE users SET username = username || 'q' WHERE username LIKE 'al\\_bulk2%'")
+        .await;
+    app.sql("UPDATE users SET username = 'zz_' || id WHERE username = 'xay'")
+        .await;
+    // Updates that touch no name leave everything as it was.
+    app.sql("UPDATE users SET display_name = 'Someone', updated_at = now()")
+        .await;
+    assert_eq!(api.get_body("/users?q=q").await["total"], 13);
+    assert_every_search_agrees(&app, &api, &probes).await;
+
+    // Deletes: through the dashboard, and many rows in one statement.
+    let all = users_in_database(&app).await;
+    let some_alpha = all.iter().find(|(_, n)| n == "alphaXone").unwrap().0;
+    let response = api
+        .post(&format!("/admin/users/{some_alpha}/delete"), json!({}))
+        .await;
+    assert_eq!(response.status().as_u16(), 204);
+    app.sql("DELETE FROM users WHERE username ILIKE 'al\\_bulk%' AND id % 3 = 0")
+        .await;
+    assert_every_search_agrees(&app, &api, &probes).await;
+    assert_eq!(
+        api.get_body("/users").await["total"],
+        users_in_database(&app).await.len()
+    );
+}
+
+#[tokio::test]
+async fn deep_pages_list_every_user_once_in_id_order_after_deletes() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let api = app.api(&admin);
+    app.sql(
+        "INSERT INTO users (username, password_hash) \
+         SELECT 'deep' || i, 'x' FROM generate_series(1, 400) AS i",
+    )
+    .await;
+    // Holes: a run, scattered rows, and single deletes through the dashboard.
+    app.sql("DELETE FROM users WHERE username IN ('deep100', 'deep101', 'deep102', 'deep103')")
+        .await;
+    app.sql("DELETE FROM users WHERE username LIKE 'deep%' AND id % 7 = 0")
+        .await;
+    // Ids far apart too, over more than a hundred blocks of 1024 ids (the counts behind
+    // deep pages), then a run of blocks emptied and ids moved to other blocks.
+    app.sql(
+        "INSERT INTO users (id, username, password_hash) \
+         SELECT 10000 + i * 397, 'spread' || i, 'x' FROM generate_series(1, 300) AS i",
+    )
+    .await;
+    app.sql("DELETE FROM users WHERE id BETWEEN 20000 AND 30000")
+        .await;
+    app.sql("UPDATE users SET id = id + 500000 WHERE id > 10000 AND id % 5 = 0")
+        .await;
+    app.sql("UPDATE users SET id = id - 9000 WHERE id > 10000 AND id < 11000")
+        .await;
+    for name in ["deep1", "deep250", "deep399"] {
+        let all = users_in_database(&app).await;
+        let id = all.iter().find(|(_, n)| n == name).unwrap().0;
+        let response = api
+            .post(&format!("/admin/users/{id}/delete"), json!({}))
+            .await;
+        assert_eq!(response.status().as_u16(), 204, "{name}");
+    }
+    let all: Vec<i64> = users_in_database(&app)
+        .await
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(all.len() > 600);
+
+    for per_page in [1, 9, 20, 100] {
+        let (ids, total) = walk(&api, "", per_page).await;
+        assert_eq!(ids, all, "per_page={per_page}");
+        assert_eq!(total, all.len() as i64);
+    }
+    // One deep page on its own: exactly the slice of the list it names.
+    let body = api.get_body("/users?per_page=20&page=13").await;
+    let ids: Vec<i64> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, all[240..260]);
+    // Past the end: nothing, with the same total.
+    for page in ["1000", "1000000000"] {
+        let body = api
+            .get_body(&format!("/users?per_page=100&page={page}"))
+            .await;
+        assert_eq!(body["items"], json!([]));
+        assert_eq!(body["total"], all.len());
+    }
+    // Searches page the same way, whichever index answers them.
+    let all = users_in_database(&app).await;
+    for q in ["deep3", "p3", "3", "P", "spread1", "d2", "d"] {
+        let (ids, total) = walk(&api, q, 6).await;
+        let expected = expected_ids(&all, q);
+        assert_eq!(ids, expected, "q={q:?}");
+        assert_eq!(total, expected.len() as i64, "q={q:?}");
     }
 }
