@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# Volume benchmark: the directory and the dashboard with many users (issue 10).
+#
+#   benches/volume.sh                     # N = 1000, 100000, 1000000
+#   benches/volume.sh 1000 100000         # any sizes, seeded in increasing order
+#   VOLUME_SIZES="1000 100000" benches/volume.sh
+#
+# Settings (environment): VOLUME_DURATION (seconds per figure, 3), VOLUME_CONNECTIONS
+# (8), VOLUME_THREADS (2), VOLUME_SHARED_BUFFERS (PostgreSQL shared_buffers, 512MB),
+# VOLUME_SKIP_SIGNIN=1 (skip the cost-12 sign-in sections at the end).
+#
+# Builds the release binary, starts a private PostgreSQL on a free port (scripts/pg.sh,
+# as benches/load.sh does) and keycard against it (KEYCARD_ENV=test: bcrypt cost 4).
+# Signs one user up over HTTP and reuses that real bcrypt hash to seed users with one
+# INSERT ... SELECT FROM generate_series (then VACUUM ANALYZE, as autovacuum would do
+# soon after). An admin made by `keycard create-admin` signs in for a Bearer token.
+# For each N it prints, per route: req/s, p50 and p99 from `wrk --latency`
+# (JSON unless the route says HTML), then the plans PostgreSQL really ran for one
+# request of each route, logged by auto_explain (ANALYZE, BUFFERS) after the load so
+# that the prepared statements are warm; finally a table of the ratios against the
+# smallest N. wrk, keycard and PostgreSQL share this machine's cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/pg.sh
+
+if [ "$#" -gt 0 ]; then sizes="$*"; else sizes=${VOLUME_SIZES:-"1000 100000 1000000"}; fi
+read -r -a sizes <<<"$(printf '%s\n' $sizes | sort -n | uniq | tr '\n' ' ')"
+for n in "${sizes[@]}"; do
+  [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 10 ] || { echo "N must be a whole number >= 10: $n" >&2; exit 2; }
+done
+duration=${VOLUME_DURATION:-3}
+connections=${VOLUME_CONNECTIONS:-8}
+threads=${VOLUME_THREADS:-2}
+target_dir=${CARGO_TARGET_DIR:-target}
+
+command -v wrk >/dev/null || {
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get install -y -qq wrk >&2 || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq wrk >&2; }
+}
+cargo build --release --quiet
+keycard_bin="$target_dir/release/keycard"
+
+bin=$(pg_bindir)
+dir=$(mktemp -d /tmp/keycard-volume-pg.XXXXXX)
+chmod 755 "$dir"
+pgport=$(pg_free_port)
+keycard_pid=""
+work=$(mktemp -d /tmp/keycard-volume.XXXXXX)
+cleanup() {
+  [ -n "$keycard_pid" ] && kill "$keycard_pid" 2>/dev/null && wait "$keycard_pid" 2>/dev/null
+  pg_stop "$bin" "$dir"
+  rm -rf "$dir" "$work"
+}
+trap cleanup EXIT
+pg_start "$bin" "$dir" "$pgport"
+psql() { "$bin/psql" -X -h 127.0.0.1 -p "$pgport" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+# auto_explain is loaded into every session but logs nothing until log_min_duration is
+# turned to 0 (and back) with a configuration reload around the plan capture.
+psql -c "LOAD 'auto_explain'" \
+  -c "ALTER SYSTEM SET shared_buffers = '${VOLUME_SHARED_BUFFERS:-512MB}'" \
+  -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
+  -c "ALTER SYSTEM SET auto_explain.log_min_duration = -1" \
+  -c "ALTER SYSTEM SET auto_explain.log_analyze = on" \
+  -c "ALTER SYSTEM SET auto_explain.log_buffers = on" \
+  -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on"
+pg_stop "$bin" "$dir"
+pg_start "$bin" "$dir" "$pgport"
+psql -c "CREATE DATABASE bench"
+bench() { psql -d bench "$@"; }
+database_url="postgres://postgres@127.0.0.1:$pgport/bench"
+
+port=$(pg_free_port)
+base="http://127.0.0.1:$port"
+start_keycard() { # extra environment assignments...
+  env KEYCARD_ENV=test DATABASE_URL="$database_url" KEYCARD__SERVER__PORT="$port" \
+    KEYCARD__LOG__LEVEL=error "$@" "$keycard_bin" serve >/dev/null 2>&1 &
+  keycard_pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf "$base/healthz" >/dev/null && return
+    sleep 0.1
+  done
+  echo "keycard did not start" >&2
+  exit 1
+}
+stop_keycard() { kill "$keycard_pid"; wait "$keycard_pid" 2>/dev/null || true; keycard_pid=""; }
+
+json='Accept: application/json'
+html='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+start_keycard
+# The one real sign-up: its hash is every seeded user's hash; `q=ench_fil` finds it.
+curl -sf -H "$json" -H 'Content-Type: application/json' \
+  -d '{"username":"bench_filler","password":"bench-password-123"}' "$base/users" >/dev/null
+admin_password="bench-admin-password-123"
+KEYCARD_ENV=test DATABASE_URL="$database_url" KEYCARD_ADMIN_PASSWORD="$admin_password" \
+  "$keycard_bin" create-admin benchadmin >/dev/null
+token=$(curl -sf -H "$json" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"benchadmin\",\"password\":\"$admin_password\"}" "$base/login" |
+  sed -E 's/.*"token":"([^"]+)".*/\1/')
+[ -n "$token" ] || { echo "no token for benchadmin" >&2; exit 1; }
+auth="Authorization: Bearer $token"
+
+# Seeds users until there are N: names m<hex id>_<8 hex digits> (lower-case hex, so no
+# seeded name contains "ench" or "fil"), a third with a display name, one in 1000 an
+# admin, one in 100 disabled.
+seed_to() {
+  local n=$1 have
+  have=$(bench -c "SELECT count(*) FROM users")
+  [ "$have" -ge "$n" ] && return
+  # synchronous_commit is off on this cluster (scripts/pg.sh); a commit not yet flushed
+  # keeps VACUUM from setting the rows' hint bits, hence from marking their pages
+  # all-visible, which the index-only scan behind deep pages needs.
+  bench -v from="$((have + 1))" -v to="$n" <<'SQL'
+SET synchronous_commit = on;
+INSERT INTO users (username, display_name, password_hash, role, disabled, created_at, updated_at)
+SELECT 'm' || to_hex(i) || '_' || substr(md5(i::text), 1, 8),
+       CASE WHEN i % 3 = 0 THEN 'Member ' || i END,
+       (SELECT password_hash FROM users WHERE username = 'bench_filler'),
+       CASE WHEN i % 1000 = 0 THEN 'admin' ELSE 'user' END,
+       i % 100 = 0,
+       now() - make_interval(mins => i), now() - make_interval(mins => i)
+FROM generate_series(:from, :to) AS i;
+SQL
+  bench -c "VACUUM (ANALYZE) users"
+}
+
+# label|Accept|path
+routes() {
+  local mid=$1
+  cat <<EOF
+GET /users?per_page=20|$json|/users?per_page=20
+GET /users?per_page=20&page=2000|$json|/users?per_page=20&page=2000
+GET /users?q=ench_fil|$json|/users?q=ench_fil
+GET /users/{id}|$json|/users/$mid
+GET /admin (counts)|$json|/admin
+GET /admin HTML (counts, table)|$html|/admin
+GET /admin?q=ench_fil HTML|$html|/admin?q=ench_fil
+GET /users?q=abc (3 chars, common)|$json|/users?q=abc
+GET /users?q=ab (2 chars)|$json|/users?q=ab
+GET /users?q=a (1 char)|$json|/users?q=a
+EOF
+}
+
+# wrk's "1.23ms" / "456.00us" / "1.50s" in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000
+    printf "%.2f", n }'
+}
+
+declare -A rps p50 p99
+measure() { # N label accept path
+  local n=$1 label=$2 accept=$3 path=$4 out status
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "$accept" -H "$auth" "$base$path")
+  [ "$status" = 200 ] || { echo "$label: HTTP $status" >&2; exit 1; }
+  wrk -t"$threads" -c"$connections" -d1s -H "$accept" -H "$auth" "$base$path" >/dev/null
+  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -H "$accept" -H "$auth" "$base$path")
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+    echo "$label:" >&2
+    grep -E 'Non-2xx|Socket errors' <<<"$out" >&2
+  fi
+  rps[$n|$label]=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  p50[$n|$label]=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
+  p99[$n|$label]=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  printf '%-36s %8s req/s   p50 %7s ms   p99 %7s ms\n' "$label" "${rps[$n|$label]}" \
+    "${p50[$n|$label]}" "${p99[$n|$label]}"
+}
+
+# The auto_explain blocks logged while one request ran, without the sign-in lookup
+# (users ⋈ sessions) that every authenticated request makes, printed once per N.
+plans_of() { # accept path [all]
+  local accept=$1 path=$2 keep=${3:-} before
+  before=$(stat -c %s "$dir/server.log")
+  curl -sf -o /dev/null -H "$accept" -H "$auth" "$base$path"
+  sleep 0.05
+  tail -c +"$((before + 1))" "$dir/server.log" | awk -v keep="$keep" '
+    function flush() { if (block != "" && (keep != "" || block !~ /sessions/)) printf "%s", block; block = "" }
+    /LOG:  duration: .* plan:/ { flush(); sub(/.*LOG:  /, ""); block = "  " $0 "\n"; next }
+    /^\t/ { if (block != "") { sub(/^\t/, "    "); block = block $0 "\n" }; next }
+    { flush() }
+    END { flush() }'
+}
+explain_all() {
+  local mid=$1 label accept path
+  bench -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET auto_explain.log_min_duration = 0" -c "SELECT pg_reload_conf()" >/dev/null
+  sleep 0.2
+  echo "-- the sign-in lookup every authenticated request makes (GET /me)"
+  plans_of "$json" "/me" all
+  while IFS='|' read -r label accept path; do
+    echo "-- $label"
+    plans_of "$accept" "$path"
+  done < <(routes "$mid")
+  bench -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET auto_explain.log_min_duration = -1" -c "SELECT pg_reload_conf()" >/dev/null
+}
+
+for n in "${sizes[@]}"; do
+  seed_to "$n"
+  mid=$(bench -c "SELECT id FROM users ORDER BY id OFFSET $((n / 2)) LIMIT 1")
+  echo
+  echo "== N = $n users ($(bench -c "SELECT pg_size_pretty(pg_table_size('users')) || ' table, ' || pg_size_pretty(pg_indexes_size('users')) || ' indexes, ' || relallvisible || ' of ' || relpages || ' pages all-visible' FROM pg_class WHERE relname = 'users'"))"
+  echo "   wrk -t$threads -c$connections -d${duration}s --latency, after 1 s of warm-up; $(nproc) cores shared by wrk, keycard and PostgreSQL"
+  while IFS='|' read -r label accept path; do
+    measure "$n" "$label" "$accept" "$path"
+  done < <(routes "$mid")
+  echo
+  echo "== N = $n: plans (auto_explain: EXPLAIN ANALYZE, BUFFERS of one request each)"
+  explain_all "$mid"
+done
+
+first=${sizes[0]}
+echo
+echo "== Ratios against N = $first (p50 and p99 latency: N / $first; req/s as measured)"
+{
+  header="| route |"
+  rule="|---|"
+  for n in "${sizes[@]}"; do
+    if [ "$n" = "$first" ]; then
+      header+=" req/s @$n | p50 ms | p99 ms |"
+      rule+="---|---|---|"
+    else
+      header+=" req/s @$n | p50 ms (×) | p99 ms (×) |"
+      rule+="---|---|---|"
+    fi
+  done
+  echo "$header"
+  echo "$rule"
+  while IFS='|' read -r label _ _; do
+    row="| \`$label\` |"
+    for n in "${sizes[@]}"; do
+      if [ "$n" = "$first" ]; then
+        row+=" ${rps[$n|$label]} | ${p50[$n|$label]} | ${p99[$n|$label]} |"
+      else
+        row+=" ${rps[$n|$label]} | ${p50[$n|$label]} ($(awk -v a="${p50[$n|$label]}" -v b="${p50[$first|$label]}" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}')) |"
+        row+=" ${p99[$n|$label]} ($(awk -v a="${p99[$n|$label]}" -v b="${p99[$first|$label]}" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}')) |"
+      fi
+    done
+    echo "$row"
+  done < <(routes 0)
+}
+stop_keycard
+
+# ---------------------------------------------------------------------------------
+# Sign-ins at bcrypt cost 12 (the last two sections of issue 10), on the largest N.
+#   (a) 32 connections sign in with the RIGHT password for one user from one address
+#       for 5 s: counts of each status (200, 429, 503, ...).
+#   (b) one cost-12 sign-in's time (one bcrypt verification plus a few ms), and
+#       GET /me p50/p99 at about 100 req/s when idle and while (a) runs.
+# ---------------------------------------------------------------------------------
+[ "${VOLUME_SKIP_SIGNIN:-}" = 1 ] && exit 0
+start_keycard KEYCARD__AUTH__BCRYPT_COST=12
+signin='{"username":"bench_filler","password":"bench-password-123"}'
+signin_once() {
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "$json" \
+    -H 'Content-Type: application/json' -d "$signin" "$base/login"
+}
+signin_once >/dev/null # the stored hash has cost 4: this sign-in re-hashes it at 12
+for _ in 1 2 3 4 5; do signin_once; done >"$work/signins"
+awk '$1 != 200 { bad = 1 } END { exit bad }' "$work/signins" || {
+  echo "a sequential sign-in failed:" >&2
+  cat "$work/signins" >&2
+  exit 1
+}
+hash_ms=$(awk '{print $2 * 1000}' "$work/signins" | sort -n | sed -n 3p)
+
+cat >"$work/signin.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$signin'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    for code, n in pairs(t:get("statuses")) do total[code] = (total[code] or 0) + n end
+  end
+  for code, n in pairs(total) do io.write(string.format("status %d: %d\n", code, n)) end
+end
+LUA
+# One connection, 10 ms between a response and the next request: about 100 req/s.
+cat >"$work/paced.lua" <<'LUA'
+function delay() return 10 end
+LUA
+probe() { # seconds
+  wrk -t1 -c1 -d"$1s" --latency -s "$work/paced.lua" -H "$json" -H "$auth" "$base/me"
+}
+latency_of() { # percentile wrk-output
+  to_ms "$(awk -v p="$1" '$1 == p {print $2}' <<<"$2")"
+}
+
+echo
+echo "== Sign-ins at bcrypt cost 12 ($(nproc) cores)"
+echo "one sign-in, alone (median of 5): $hash_ms ms"
+idle=$(probe 4)
+wrk -t2 -c32 -d5s -s "$work/signin.lua" "$base/login" >"$work/burst" &
+burst_pid=$!
+sleep 0.5
+busy=$(probe 4)
+wait "$burst_pid"
+echo "-- (a) wrk -t2 -c32 -d5s POST /login, right password, one user, one address"
+grep -E '^status' "$work/burst" | sort
+grep -E 'Requests/sec|Socket errors' "$work/burst" || true
+ok=$(awk '/^status 200:/ {print $3}' "$work/burst")
+echo "sign-ins/s: $(awk -v n="${ok:-0}" 'BEGIN {printf "%.1f", n / 5}') (200s over 5 s);" \
+  "$(nproc) cores / one sign-in: $(awk -v c="$(nproc)" -v h="$hash_ms" 'BEGIN {printf "%.1f", c * 1000 / h}')/s"
+echo "-- (b) GET /me at ~100 req/s (one connection, 10 ms apart), Bearer token"
+idle_p50=$(latency_of 50% "$idle") idle_p99=$(latency_of 99% "$idle")
+busy_p50=$(latency_of 50% "$busy") busy_p99=$(latency_of 99% "$busy")
+printf '%-22s %8s req/s   p50 %7s ms   p99 %7s ms\n' \
+  "idle" "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$idle")" "$idle_p50" "$idle_p99" \
+  "during the sign-ins" "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$busy")" "$busy_p50" "$busy_p99"
+echo "ratio during / idle: p50 $(awk -v a="$busy_p50" -v b="$idle_p50" 'BEGIN {printf "%.1f", a / b}')×," \
+  "p99 $(awk -v a="$busy_p99" -v b="$idle_p99" 'BEGIN {printf "%.1f", a / b}')×"
+stop_keycard
