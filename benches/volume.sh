@@ -241,77 +241,10 @@ echo "== Ratios against N = $first (p50 and p99 latency: N / $first; req/s as me
 stop_keycard
 
 # ---------------------------------------------------------------------------------
-# Sign-ins at bcrypt cost 12 (the last two sections of issue 10), on the largest N.
-#   (a) 32 connections sign in with the RIGHT password for one user from one address
-#       for 5 s: counts of each status (200, 429, 503, ...).
-#   (b) one cost-12 sign-in's time (one bcrypt verification plus a few ms), and
-#       GET /me p50/p99 at about 100 req/s when idle and while (a) runs.
+# Sign-ins at bcrypt cost 12 (the last two sections of issue 10): benches/signin.sh,
+# on its own private PostgreSQL (the directory's size does not matter to a sign-in).
 # ---------------------------------------------------------------------------------
 [ "${VOLUME_SKIP_SIGNIN:-}" = 1 ] && exit 0
-start_keycard KEYCARD__AUTH__BCRYPT_COST=12
-signin='{"username":"bench_filler","password":"bench-password-123"}'
-signin_once() {
-  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "$json" \
-    -H 'Content-Type: application/json' -d "$signin" "$base/login"
-}
-signin_once >/dev/null # the stored hash has cost 4: this sign-in re-hashes it at 12
-for _ in 1 2 3 4 5; do signin_once; done >"$work/signins"
-awk '$1 != 200 { bad = 1 } END { exit bad }' "$work/signins" || {
-  echo "a sequential sign-in failed:" >&2
-  cat "$work/signins" >&2
-  exit 1
-}
-hash_ms=$(awk '{print $2 * 1000}' "$work/signins" | sort -n | sed -n 3p)
-
-cat >"$work/signin.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$signin'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json"
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) statuses = {} end
-function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
-function done(summary, latency, requests)
-  local total = {}
-  for _, t in ipairs(threads) do
-    for code, n in pairs(t:get("statuses")) do total[code] = (total[code] or 0) + n end
-  end
-  for code, n in pairs(total) do io.write(string.format("status %d: %d\n", code, n)) end
-end
-LUA
-# One connection, 10 ms between a response and the next request: about 100 req/s.
-cat >"$work/paced.lua" <<'LUA'
-function delay() return 10 end
-LUA
-probe() { # seconds
-  wrk -t1 -c1 -d"$1s" --latency -s "$work/paced.lua" -H "$json" -H "$auth" "$base/me"
-}
-latency_of() { # percentile wrk-output
-  to_ms "$(awk -v p="$1" '$1 == p {print $2}' <<<"$2")"
-}
-
 echo
-echo "== Sign-ins at bcrypt cost 12 ($(nproc) cores)"
-echo "one sign-in, alone (median of 5): $hash_ms ms"
-idle=$(probe 4)
-wrk -t2 -c32 -d5s -s "$work/signin.lua" "$base/login" >"$work/burst" &
-burst_pid=$!
-sleep 0.5
-busy=$(probe 4)
-wait "$burst_pid"
-echo "-- (a) wrk -t2 -c32 -d5s POST /login, right password, one user, one address"
-grep -E '^status' "$work/burst" | sort
-grep -E 'Requests/sec|Socket errors' "$work/burst" || true
-ok=$(awk '/^status 200:/ {print $3}' "$work/burst")
-echo "sign-ins/s: $(awk -v n="${ok:-0}" 'BEGIN {printf "%.1f", n / 5}') (200s over 5 s);" \
-  "$(nproc) cores / one sign-in: $(awk -v c="$(nproc)" -v h="$hash_ms" 'BEGIN {printf "%.1f", c * 1000 / h}')/s"
-echo "-- (b) GET /me at ~100 req/s (one connection, 10 ms apart), Bearer token"
-idle_p50=$(latency_of 50% "$idle") idle_p99=$(latency_of 99% "$idle")
-busy_p50=$(latency_of 50% "$busy") busy_p99=$(latency_of 99% "$busy")
-printf '%-22s %8s req/s   p50 %7s ms   p99 %7s ms\n' \
-  "idle" "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$idle")" "$idle_p50" "$idle_p99" \
-  "during the sign-ins" "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$busy")" "$busy_p50" "$busy_p99"
-echo "ratio during / idle: p50 $(awk -v a="$busy_p50" -v b="$idle_p50" 'BEGIN {printf "%.1f", a / b}')×," \
-  "p99 $(awk -v a="$busy_p99" -v b="$idle_p99" 'BEGIN {printf "%.1f", a / b}')×"
-stop_keycard
+echo "== Sign-ins at bcrypt cost 12 ($(nproc) cores): benches/signin.sh"
+benches/signin.sh
