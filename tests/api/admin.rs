@@ -318,7 +318,7 @@ async fn the_html_dashboard_acts_through_forms_with_flash_messages() {
             .submit(&format!("/admin/users/{id}/{path}"), &fields)
             .await;
         assert_is_redirect_to(&response, "/admin");
-        let page = app.follow(&response).await;
+        let page = app.follow_redirect(&response).await;
         assert!(page.contains(message), "{message}");
     }
 
@@ -332,7 +332,7 @@ async fn the_html_dashboard_acts_through_forms_with_flash_messages() {
     let response = app.submit("/admin/revoke-all", &[]).await;
     assert_is_redirect_to(&response, "/login");
     assert!(
-        app.follow(&response)
+        app.follow_redirect(&response)
             .await
             .contains("Everyone was signed out")
     );

@@ -97,7 +97,7 @@ async fn the_html_profile_form_saves_with_a_flash_message_once() {
     app.browser_user().await;
     let response = app.submit("/me", &[("display_name", "Browser Name")]).await;
     assert_is_redirect_to(&response, "/me");
-    let page = app.follow(&response).await;
+    let page = app.follow_redirect(&response).await;
     assert!(page.contains("Display name saved"));
     assert!(page.contains("Browser Name"));
     let again = app.get_html("/me").await.text().await.unwrap();
@@ -220,7 +220,11 @@ async fn the_html_password_form_sets_a_fresh_cookie_and_says_so() {
     let after = app.cookie("access_token").unwrap();
     assert_ne!(before, after);
     assert_eq!(app.whoami_bearer(&before).await, None);
-    assert!(app.follow(&response).await.contains("Password changed"));
+    assert!(
+        app.follow_redirect(&response)
+            .await
+            .contains("Password changed")
+    );
     assert_eq!(app.whoami().await.as_deref(), Some(username.as_str()));
 
     let wrong = app
@@ -246,7 +250,7 @@ async fn logout_all_ends_every_session_and_a_fresh_sign_in_works() {
     let response = app.submit("/me/logout-all", &[]).await;
     assert_is_redirect_to(&response, "/login");
     assert!(
-        app.follow(&response)
+        app.follow_redirect(&response)
             .await
             .contains("Signed out everywhere")
     );

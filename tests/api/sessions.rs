@@ -154,7 +154,11 @@ async fn the_sessions_page_names_devices_marks_this_one_and_revokes_from_a_form(
         .submit(&format!("/me/sessions/{other_id}/revoke"), &[])
         .await;
     assert_is_redirect_to(&response, "/me/sessions");
-    assert!(app.follow(&response).await.contains("Session revoked"));
+    assert!(
+        app.follow_redirect(&response)
+            .await
+            .contains("Session revoked")
+    );
     assert_eq!(app.whoami_bearer(&other).await, None);
     assert_eq!(app.whoami().await.as_deref(), Some(username.as_str()));
 }

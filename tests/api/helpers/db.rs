@@ -1,0 +1,42 @@
+//! Direct SQL against a test app's database, behind keycard's back.
+
+use diesel::prelude::*;
+
+use super::TestApp;
+
+impl TestApp {
+    pub fn db(&self) -> PgConnection {
+        PgConnection::establish(&self.database_url).unwrap()
+    }
+
+    /// Runs SQL against this app's database.
+    pub async fn sql(&self, statement: &str) {
+        let (url, statement) = (self.database_url.clone(), statement.to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            diesel::sql_query(statement).execute(&mut conn).unwrap();
+        })
+        .await
+        .unwrap();
+    }
+
+    pub async fn count_users(&self) -> i64 {
+        let url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            use keycard::db::schema::users;
+            let mut conn = PgConnection::establish(&url).unwrap();
+            users::table.count().get_result::<i64>(&mut conn).unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Makes `user` an admin in the database, as `keycard create-admin` would.
+    pub async fn make_admin(&self, user: &serde_json::Value) {
+        self.sql(&format!(
+            "UPDATE users SET role = 'admin' WHERE id = {}",
+            user["id"]
+        ))
+        .await;
+    }
+}
