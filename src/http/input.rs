@@ -6,7 +6,9 @@
 //!
 //! It is also the CSRF gate (contract §4): a form body, or a request that carries the
 //! `access_token` cookie and no `Authorization: Bearer`, must echo the `csrf_token`
-//! cookie in the `csrf_token` field or the `X-CSRF-Token` header, else `403`.
+//! cookie in the `csrf_token` field or the `X-CSRF-Token` header, else `403`. The one
+//! exception is a program that authenticates itself with HTTP Basic (`POST
+//! /introspect`, contract §7) and sends no cookie at all: nothing ambient rides on it.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -17,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{AppError, FieldErrors};
+use crate::http::basic::basic_credentials;
 use crate::http::bearer::bearer_token;
 use crate::http::cookies;
 use crate::http::csrf::{self, CsrfToken, FIELD as CSRF_FIELD};
@@ -197,17 +200,23 @@ fn contains_nul(value: &Value) -> bool {
 /// Whether this request must carry the CSRF value: form bodies always; otherwise when it
 /// rides on the `access_token` cookie (a Bearer header means a program, not a browser).
 fn csrf_required(req: &HttpRequest, kind: BodyKind) -> bool {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    // A service's own Basic credentials and no cookie whatsoever: not a browser
+    // session, and a browser that ever saw a keycard page holds a `csrf_token` cookie.
+    let basic_without_cookies = authorization.and_then(basic_credentials).is_some()
+        && !req.headers().contains_key(header::COOKIE);
+    if basic_without_cookies {
+        return false;
+    }
     if kind == BodyKind::Form {
         return true;
     }
     // The same reading of the header as authentication's, so that "a Bearer header
     // means no CSRF" can never disagree with "a Bearer header means no cookie".
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .is_some();
+    let bearer = authorization.and_then(bearer_token).is_some();
     !bearer && req.cookie(cookies::ACCESS_TOKEN).is_some()
 }
 
