@@ -9,7 +9,7 @@ use crate::accounts::Client;
 use crate::accounts::introspection::Introspection;
 use crate::error::AppError;
 use crate::http::basic::basic_credentials;
-use crate::http::input::Input;
+use crate::http::input::ClientInput;
 use crate::views::json::{ActiveTokenJson, InactiveTokenJson};
 
 #[derive(Debug, Deserialize)]
@@ -26,7 +26,7 @@ pub async fn introspect(
     req: HttpRequest,
     introspection: web::Data<Introspection>,
     client: Client,
-    Input(body): Input<IntrospectionRequest>,
+    ClientInput(body): ClientInput<IntrospectionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let credentials = req
         .headers()

@@ -6,7 +6,12 @@
 //!
 //! It is also the CSRF gate (contract §4): a form body, or a request that carries the
 //! `access_token` cookie and no `Authorization: Bearer`, must echo the `csrf_token`
-//! cookie in the `csrf_token` field or the `X-CSRF-Token` header, else `403`. The one
+//! cookie in the `csrf_token` field or the `X-CSRF-Token` header, else `403`.
+//!
+//! `ClientInput<T>` is the same body without the CSRF gate, for the one route whose
+//! caller authenticates itself in the request and where no cookie is ever consulted:
+//! `POST /introspect` (contract §7, "No CSRF (no cookie is involved)"). With `Input`,
+//! an RFC 7662 client's form body would need a CSRF value it cannot have. The one
 //! exception is a program that authenticates itself with HTTP Basic (`POST
 //! /introspect`, contract §7) and sends no cookie at all: nothing ambient rides on it.
 
@@ -30,6 +35,10 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Input<T>(pub T);
 
+/// The decoded body of a request that no cookie authenticates (see the module header).
+#[derive(Debug)]
+pub struct ClientInput<T>(pub T);
+
 /// A body with no fields of interest (the CSRF value is checked all the same).
 #[derive(Debug, serde::Deserialize)]
 pub struct NoFields {}
@@ -46,31 +55,48 @@ impl<T: DeserializeOwned + 'static> FromRequest for Input<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let declared = body_kind(&req)?;
-            if let Some(length) = content_length(&req)
-                && length > BODY_LIMIT
-            {
-                return Err(AppError::PayloadTooLarge);
-            }
-            let body = read_limited(&mut payload).await?;
-            let kind = match declared {
-                None if body.is_empty() => BodyKind::Empty,
-                None => {
-                    return Err(AppError::UnsupportedMediaType(
-                        "send application/x-www-form-urlencoded or application/json".into(),
-                    ));
-                }
-                Some(kind) => kind,
-            };
-            let fields = parse_fields(kind, &body)?;
-            reject_nul(&fields)?;
-            check_csrf(&req, kind, &fields)?;
-            Ok(Input(decode(fields)?))
-        })
+        let (req, mut payload) = (req.clone(), payload.take());
+        Box::pin(async move { Ok(Input(extract(&req, &mut payload, true).await?)) })
     }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ClientInput<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, mut payload) = (req.clone(), payload.take());
+        Box::pin(async move { Ok(ClientInput(extract(&req, &mut payload, false).await?)) })
+    }
+}
+
+async fn extract<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    csrf: bool,
+) -> Result<T, AppError> {
+    let declared = body_kind(req)?;
+    if let Some(length) = content_length(req)
+        && length > BODY_LIMIT
+    {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let body = read_limited(payload).await?;
+    let kind = match declared {
+        None if body.is_empty() => BodyKind::Empty,
+        None => {
+            return Err(AppError::UnsupportedMediaType(
+                "send application/x-www-form-urlencoded or application/json".into(),
+            ));
+        }
+        Some(kind) => kind,
+    };
+    let fields = parse_fields(kind, &body)?;
+    reject_nul(&fields)?;
+    if csrf {
+        check_csrf(req, kind, &fields)?;
+    }
+    decode(fields)
 }
 
 /// `None` when the request declares no body type.

@@ -94,8 +94,70 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.database.url = Some(settings::Secret::new(database_url));
     s.database.pool_size = 4;
     s.database.connect_timeout_secs = 2;
+    if let Some((algorithm, pem)) = test_signing_key() {
+        s.auth.jwt_algorithm = *algorithm;
+        s.auth.jwt_private_key = Some(settings::Secret::new(pem.as_str()));
+    }
     settings::finalize(s).unwrap().0
 }
+
+/// `KEYCARD_TEST_JWT_ALGORITHM=ES256` (or `EdDSA`) runs every test with tokens signed by
+/// a key made once per test process; unset (or `HS256`), with config/test.toml's secret.
+pub fn test_signing_key() -> &'static Option<(settings::JwtAlgorithm, String)> {
+    static KEY: std::sync::OnceLock<Option<(settings::JwtAlgorithm, String)>> =
+        std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let algorithm = match std::env::var("KEYCARD_TEST_JWT_ALGORITHM").as_deref() {
+            Err(_) | Ok("") | Ok("HS256") => return None,
+            Ok("ES256") => settings::JwtAlgorithm::ES256,
+            Ok("EdDSA") => settings::JwtAlgorithm::EdDSA,
+            Ok(other) => panic!("KEYCARD_TEST_JWT_ALGORITHM={other}: use HS256, ES256 or EdDSA"),
+        };
+        Some((algorithm, keycard::commands::gen_key(algorithm).unwrap()))
+    })
+}
+
+/// The `alg` the test apps sign with.
+pub fn test_algorithm() -> &'static str {
+    match test_signing_key() {
+        None => "HS256",
+        Some((settings::JwtAlgorithm::ES256, _)) => "ES256",
+        Some(_) => "EdDSA",
+    }
+}
+
+/// Re-signs a header and claims (as given) with the test apps' own key, which only
+/// keycard holds in production: for tokens that differ from a real one in one claim.
+pub fn sign_as_keycard(header: &serde_json::Value, claims: &serde_json::Value) -> String {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Some((algorithm, pem)) = test_signing_key() else {
+        return sign_hs256(header, claims, TEST_SECRET.as_bytes());
+    };
+    let input = format!(
+        "{}.{}",
+        engine.encode(header.to_string()),
+        engine.encode(claims.to_string())
+    );
+    let signature = match algorithm {
+        settings::JwtAlgorithm::ES256 => {
+            use p256::ecdsa::signature::Signer;
+            use p256::pkcs8::DecodePrivateKey;
+            let key = p256::ecdsa::SigningKey::from_pkcs8_pem(pem).unwrap();
+            let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
+            signature.to_bytes().to_vec()
+        }
+        _ => {
+            use ed25519_dalek::Signer;
+            use ed25519_dalek::pkcs8::DecodePrivateKey;
+            let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem).unwrap();
+            key.sign(input.as_bytes()).to_bytes().to_vec()
+        }
+    };
+    format!("{input}.{}", engine.encode(signature))
+}
+
+const TEST_SECRET: &str = "test-secret-do-not-use-in-production-0123456789";
 
 pub struct TestApp {
     /// How many bcrypt operations this instance ran, by cost.
