@@ -392,4 +392,40 @@ mod tests {
                 .is_err()
         );
     }
+
+    /// The cost of one sign and one verify per algorithm. Run once in release:
+    /// `cargo test --release --lib -- --ignored --nocapture signing_and_verifying_cost`.
+    #[test]
+    #[ignore]
+    fn signing_and_verifying_cost() {
+        for algorithm in [
+            JwtAlgorithm::HS256,
+            JwtAlgorithm::ES256,
+            JwtAlgorithm::EdDSA,
+        ] {
+            let mut s = settings();
+            s.jwt_algorithm = algorithm;
+            if !algorithm.is_hmac() {
+                s.jwt_private_key = Some(Secret::new(keys::generate(algorithm).unwrap()));
+            }
+            let keys = Keys::new(&s, b"current-secret-0123456789abcdef0123").unwrap();
+            let c = claims(now());
+            let rounds = 2000;
+            let started = std::time::Instant::now();
+            let mut token = String::new();
+            for _ in 0..rounds {
+                token = keys.issue(&c).unwrap();
+            }
+            let sign = started.elapsed() / rounds;
+            let started = std::time::Instant::now();
+            for _ in 0..rounds {
+                assert!(keys.verify(&token).is_ok());
+            }
+            let verify = started.elapsed() / rounds;
+            println!(
+                "{algorithm:?}: sign {sign:?}, verify {verify:?}, token {} bytes",
+                token.len()
+            );
+        }
+    }
 }
