@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod directory;
+pub mod introspection;
 pub mod profile;
 pub mod registration;
 pub mod sessions;

@@ -4,6 +4,9 @@
 //! - `/static/*`: cache headers → files (no negotiation, no session);
 //! - the probes: `no-store` → error rendering → negotiation (406) (no session: `/healthz`
 //!   never touches the database);
+//! - the key set and introspection (contract §7): cache headers (`public, max-age=300`
+//!   for the key set, `no-store` for introspection) → error rendering → JSON always (no
+//!   session: nothing of the caller's cookies or Bearer token is looked at);
 //! - every other route: `no-store` → error rendering → negotiation (406) → `Origin`
 //!   check → authentication → CSRF token → flash message → routes.
 
@@ -60,8 +63,11 @@ pub fn create_app(
         .app_data(state.proxies.clone())
         .app_data(state.assets.clone())
         .app_data(state.database.clone())
+        .app_data(state.key_set.clone())
+        .app_data(state.introspection.clone())
         .service(static_files)
         .configure(routes::probes)
+        .configure(routes::verification)
         .service(pages)
         .wrap(from_fn(headers::security))
         .wrap(from_fn(request_id::middleware))

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod hasher;
 pub mod identity;
 pub mod jwt;
+pub mod keys;
 pub mod password;
 pub mod throttle;
 pub mod tokens;

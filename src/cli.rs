@@ -1,6 +1,6 @@
 //! The command line (contract §6). No command means `serve`.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,6 +31,21 @@ pub enum Command {
     GenSecret,
     /// Validate the settings and print them, secrets redacted.
     CheckConfig,
+    /// Print a new private signing key in PEM (PKCS#8), for auth.jwt_private_key.
+    GenKey {
+        /// The algorithm the key is for (auth.jwt_algorithm).
+        #[arg(long = "alg", value_enum, ignore_case = true)]
+        alg: KeyAlgorithm,
+    },
+}
+
+/// The algorithms `gen-key` makes keys for (HS256 takes `gen-secret`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyAlgorithm {
+    #[value(name = "ES256")]
+    Es256,
+    #[value(name = "EdDSA")]
+    EdDsa,
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use crate::auth::password;
+use crate::auth::jwt::Keys;
+use crate::auth::{keys, password};
 use crate::db::{self, users};
 use crate::domain::{NewPassword, Username};
-use crate::settings::{RedactedSettings, Settings};
+use crate::settings::{JwtAlgorithm, RedactedSettings, Settings};
 use crate::startup::Application;
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -71,8 +72,29 @@ pub fn create_admin(settings: &Settings, username: &str) -> anyhow::Result<Strin
     }
 }
 
-pub fn check_config(settings: &Settings) -> String {
-    RedactedSettings(settings).to_string()
+/// The redacted settings, then the keys they make: the algorithm and each key's `kid`
+/// (public names, never key material), as comments. Fails, with one line naming the
+/// setting, on a key that is missing, unreadable or of the wrong kind.
+pub fn check_config(settings: &Settings) -> anyhow::Result<String> {
+    let secret = settings
+        .auth
+        .jwt_secret
+        .as_ref()
+        .map(|s| s.expose().as_bytes())
+        .unwrap_or_default();
+    let keys = Keys::new(&settings.auth, secret)?;
+    let (current, previous) = keys.key_ids();
+    let mut text = RedactedSettings(settings).to_string();
+    text.push_str(&format!(
+        "# keys (derived from the settings above)\n# algorithm = {:?}\n# signing kid = {current:?}\n# previous kids = {previous:?}",
+        format!("{:?}", keys.algorithm())
+    ));
+    Ok(text)
+}
+
+/// A new PEM private key for ES256 or EdDSA.
+pub fn gen_key(algorithm: JwtAlgorithm) -> anyhow::Result<String> {
+    keys::generate(algorithm).map_err(anyhow::Error::msg)
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {

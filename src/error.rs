@@ -35,6 +35,9 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("invalid field values")]
     Validation(FieldErrors),
+    /// `POST /introspect` without the HTTP Basic credentials of a configured client.
+    #[error("introspection needs the HTTP Basic credentials of a configured client")]
+    ClientUnauthenticated,
     /// Wrong username or password, carried so the login form can be shown again.
     #[error("wrong username or password")]
     BadCredentials,
@@ -54,6 +57,7 @@ pub enum AppError {
 pub enum Limit {
     SignIns,
     SignUps,
+    Introspection,
 }
 
 impl std::fmt::Display for Limit {
@@ -61,6 +65,7 @@ impl std::fmt::Display for Limit {
         f.write_str(match self {
             Limit::SignIns => "failed sign-ins",
             Limit::SignUps => "sign-ups from this address",
+            Limit::Introspection => "failed introspection client authentications",
         })
     }
 }
@@ -87,7 +92,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated
+            | AppError::BadCredentials
+            | AppError::ClientUnauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
@@ -125,6 +132,12 @@ impl ResponseError for AppError {
             }
             AppError::Unauthenticated | AppError::BadCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::ClientUnauthenticated => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"keycard\", charset=\"UTF-8\""),
+                );
             }
             _ => {}
         }

@@ -5,6 +5,8 @@
 pub mod admin;
 pub mod health;
 pub mod home;
+pub mod introspection;
+pub mod keys;
 pub mod login;
 pub mod me;
 pub mod register;

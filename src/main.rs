@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use keycard::cli::{Cli, Command};
+use keycard::cli::{Cli, Command, KeyAlgorithm};
 use keycard::{commands, settings, telemetry};
 
 fn main() -> ExitCode {
@@ -22,6 +22,15 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<()> {
     if let Command::GenSecret = command {
         println!("{}", settings::random_secret());
+        return Ok(());
+    }
+    if let Command::GenKey { alg } = command {
+        let algorithm = match alg {
+            KeyAlgorithm::Es256 => settings::JwtAlgorithm::ES256,
+            KeyAlgorithm::EdDsa => settings::JwtAlgorithm::EdDSA,
+        };
+        // The PEM and nothing else, so that `keycard gen-key ... > key.pem` is the key.
+        print!("{}", commands::gen_key(algorithm)?);
         return Ok(());
     }
     let loaded = settings::load_from_process()?;
@@ -43,9 +52,9 @@ fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckConfig => {
-            println!("{}", commands::check_config(&settings));
+            println!("{}", commands::check_config(&settings)?);
             Ok(())
         }
-        Command::GenSecret => Ok(()),
+        Command::GenSecret | Command::GenKey { .. } => Ok(()),
     }
 }

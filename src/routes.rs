@@ -7,7 +7,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{guard, web};
 
 use crate::error::AppError;
-use crate::handlers::{admin, health, home, login, me, register, sessions, users};
+use crate::handlers::{
+    admin, health, home, introspection, keys, login, me, register, sessions, users,
+};
 use crate::http::input::BODY_LIMIT;
 use crate::web::{headers, negotiation, render_errors};
 
@@ -24,6 +26,26 @@ fn probe(path: &str, route: actix_web::Route) -> impl HttpServiceFactory {
         .wrap(from_fn(negotiation::middleware))
         .wrap(from_fn(render_errors::middleware))
         .wrap(from_fn(headers::negotiated))
+}
+
+/// Contract §7, for other services: the key set and introspection. JSON whatever
+/// `Accept` says, outside the session middlewares (no cookie or Bearer token of the
+/// request is looked at; the introspected token travels in the body).
+pub fn verification(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/.well-known/jwks.json")
+            .route(get().to(keys::jwks))
+            .wrap(from_fn(negotiation::json_only))
+            .wrap(from_fn(render_errors::middleware))
+            .wrap(from_fn(headers::public_key_set)),
+    )
+    .service(
+        web::resource("/introspect")
+            .route(web::post().to(introspection::introspect))
+            .wrap(from_fn(negotiation::json_only))
+            .wrap(from_fn(render_errors::middleware))
+            .wrap(from_fn(headers::negotiated)),
+    );
 }
 
 /// Every page and JSON route of contract §3 but the probes.

@@ -5,6 +5,7 @@ mod check;
 mod load;
 mod secret;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -63,6 +64,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub cookie: CookieSettings,
     pub log: LogSettings,
+    pub introspection: IntrospectionSettings,
     /// Set from `KEYCARD_ENV` by the loader, never from a file.
     #[serde(skip)]
     pub env: AppEnv,
@@ -120,6 +122,21 @@ pub enum JwtAlgorithm {
     HS256,
     HS384,
     HS512,
+    /// ECDSA on P-256 with SHA-256, signed by `auth.jwt_private_key`.
+    ES256,
+    /// Ed25519, signed by `auth.jwt_private_key`.
+    EdDSA,
+}
+
+impl JwtAlgorithm {
+    /// Whether tokens are signed with a shared secret (`auth.jwt_secret`) rather than
+    /// a private key that others verify with the published public key.
+    pub fn is_hmac(self) -> bool {
+        matches!(
+            self,
+            JwtAlgorithm::HS256 | JwtAlgorithm::HS384 | JwtAlgorithm::HS512
+        )
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +145,10 @@ pub struct AuthSettings {
     pub jwt_secret: Option<Secret>,
     pub jwt_previous_secrets: Vec<Secret>,
     pub jwt_algorithm: JwtAlgorithm,
+    /// ES256/EdDSA: the signing key, PEM (PKCS#8 or SEC1).
+    pub jwt_private_key: Option<Secret>,
+    /// ES256/EdDSA: keys that still verify (PEM, public or private).
+    pub jwt_previous_keys: Vec<Secret>,
     pub token_ttl_secs: u64,
     pub session_max_secs: u64,
     pub leeway_secs: u64,
@@ -153,6 +174,8 @@ impl Default for AuthSettings {
             jwt_secret: None,
             jwt_previous_secrets: Vec::new(),
             jwt_algorithm: JwtAlgorithm::HS256,
+            jwt_private_key: None,
+            jwt_previous_keys: Vec::new(),
             token_ttl_secs: 3600,
             session_max_secs: 604_800,
             leeway_secs: 30,
@@ -176,6 +199,14 @@ impl Default for AuthSettings {
 pub struct CookieSettings {
     /// `Secure` on every cookie; on by default in production (config/production.toml).
     pub secure: bool,
+}
+
+/// `POST /introspect` (contract §7): the services that may ask, by name, with their
+/// secrets (HTTP Basic `name:secret`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntrospectionSettings {
+    pub clients: BTreeMap<String, Secret>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,12 +8,14 @@ use actix_web::web;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::Accounts;
+use crate::accounts::introspection::Introspection;
 use crate::auth::authenticate::Authenticator;
 use crate::auth::hasher::{HashStats, Hasher};
 use crate::auth::jwt::Keys;
 use crate::auth::password;
 use crate::auth::tokens::Tokens;
 use crate::db;
+use crate::handlers::keys::KeySet;
 use crate::http::cookies::CookiePolicy;
 use crate::http::csrf::CsrfKey;
 use crate::http::flash::FlashKey;
@@ -33,6 +35,8 @@ pub struct AppState {
     pub proxies: web::Data<TrustedProxies>,
     pub assets: web::Data<AssetVersion>,
     pub database: web::Data<DatabaseSettings>,
+    pub key_set: web::Data<KeySet>,
+    pub introspection: web::Data<Introspection>,
     pub hash_stats: Arc<HashStats>,
 }
 
@@ -55,14 +59,24 @@ impl AppState {
             .ok_or_else(|| anyhow::anyhow!("auth.jwt_secret is not set"))?;
         let secret = secret.expose().as_bytes();
         let auth = Arc::new(settings.auth.clone());
-        let tokens = Arc::new(Tokens::new(Keys::new(&auth, secret)?, auth.clone()));
+        let keys = Keys::new(&auth, secret)?;
+        let key_set = KeySet::new(&keys)?;
+        let tokens = Arc::new(Tokens::new(keys, auth.clone()));
         let hasher = Hasher::start(auth.hash_threads, auth.hash_queue_limit)?;
         let hash_stats = hasher.stats();
         let dummy_hash = password::dummy_hash(auth.bcrypt_cost)?;
         let accounts = Accounts::new(pool.clone(), auth, tokens.clone(), hasher, dummy_hash);
+        let authenticator = Arc::new(Authenticator::new(pool, tokens));
+        let introspection = Introspection::new(
+            accounts.clone(),
+            authenticator.clone(),
+            &settings.introspection.clients,
+        );
         Ok(AppState {
             accounts: web::Data::new(accounts),
-            authenticator: web::Data::new(Authenticator::new(pool, tokens)),
+            authenticator: web::Data::from(authenticator),
+            key_set: web::Data::new(key_set),
+            introspection: web::Data::new(introspection),
             cookies: web::Data::new(CookiePolicy {
                 secure: settings.cookie.secure,
             }),

@@ -8,7 +8,7 @@
 //! go on being served by the async workers, which the kernel runs first.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -53,7 +53,12 @@ impl HashStats {
 
 #[derive(Clone)]
 pub struct Hasher {
-    queue: SyncSender<Job>,
+    queue: Sender<Job>,
+    /// Jobs running or waiting may not exceed this: threads + `auth.hash_queue_limit`.
+    capacity: usize,
+    /// Jobs admitted and not yet finished (a job leaves before its answer is sent, so a
+    /// client that asks again at once finds room).
+    admitted: Arc<AtomicUsize>,
     stats: Arc<HashStats>,
 }
 
@@ -64,7 +69,7 @@ impl Hasher {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
         };
-        let (queue, jobs) = mpsc::sync_channel::<Job>(queue_limit);
+        let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
         for n in 0..threads {
             let jobs = Arc::clone(&jobs);
@@ -77,6 +82,8 @@ impl Hasher {
         }
         Ok(Hasher {
             queue,
+            capacity: threads + queue_limit,
+            admitted: Arc::new(AtomicUsize::new(0)),
             stats: Arc::new(HashStats::default()),
         })
     }
@@ -91,31 +98,34 @@ impl Hasher {
         T: Send + 'static,
         F: FnOnce(&HashStats) -> T + Send + 'static,
     {
+        let admitted = self
+            .admitted
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.capacity).then_some(n + 1)
+            });
+        if admitted.is_err() {
+            return Err(AppError::Busy(
+                "too many sign-ins at once; try again in a moment".into(),
+            ));
+        }
         let (done, result) = oneshot::channel();
-        let stats = Arc::clone(&self.stats);
+        let (stats, slots) = (Arc::clone(&self.stats), Arc::clone(&self.admitted));
         stats.waiting.fetch_add(1, Ordering::Relaxed);
         let job: Job = Box::new(move || {
             stats.waiting.fetch_sub(1, Ordering::Relaxed);
             stats.running.fetch_add(1, Ordering::Relaxed);
             let value = job(&stats);
             stats.running.fetch_sub(1, Ordering::Relaxed);
+            slots.fetch_sub(1, Ordering::AcqRel);
             // The request may have gone away meanwhile; then nobody wants the answer.
             let _ = done.send(value);
         });
-        match self.queue.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
-                return Err(AppError::Busy(
-                    "too many sign-ins at once; try again in a moment".into(),
-                ));
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
-                return Err(AppError::internal(anyhow::anyhow!(
-                    "the hashing threads have stopped"
-                )));
-            }
+        if self.queue.send(job).is_err() {
+            self.admitted.fetch_sub(1, Ordering::AcqRel);
+            self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(AppError::internal(anyhow::anyhow!(
+                "the hashing threads have stopped"
+            )));
         }
         result
             .await

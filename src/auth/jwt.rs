@@ -1,19 +1,17 @@
-//! Tokens (contract §4): JWTs signed with the configured HMAC algorithm (HS256 by
-//! default). The header names the key (`kid`) so that `auth.jwt_previous_secrets` still
-//! verify after a rotation; a secret removed from both lists signs its holders out.
+//! Tokens (contract §4, §7): JWTs signed with the configured algorithm: HMAC (HS256 by
+//! default) or, for tokens other services verify, ES256 or EdDSA (keys in `auth::keys`).
+//! The header names the key (`kid`) so that previous secrets or keys still verify after
+//! a rotation; a key removed from both settings signs its holders out.
 //! Verification accepts only the configured algorithm, a known `kid`, our `iss` and
 //! `aud`, and an unexpired, already-valid token that was not issued in the future (each
 //! within `auth.leeway_secs`).
 
 use chrono::{DateTime, TimeZone, Utc};
-use hmac::{Hmac, Mac};
-use jsonwebtoken::{
-    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
-};
+use jsonwebtoken::{Algorithm, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use uuid::Uuid;
 
+use crate::auth::keys::{self, PublicJwk, SigningKey, VerifyingKey};
 use crate::settings::{AuthSettings, JwtAlgorithm};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -66,38 +64,67 @@ pub enum TokenError {
     IssuedInFuture,
 }
 
-struct Key {
-    kid: String,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-}
-
-impl Key {
-    fn new(secret: &[u8]) -> anyhow::Result<Key> {
-        Ok(Key {
-            kid: key_id(secret)?,
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        })
-    }
-}
-
 /// The signing key and the keys that still verify, built once at startup.
 pub struct Keys {
     algorithm: Algorithm,
-    current: Key,
-    previous: Vec<Key>,
+    current: SigningKey,
+    previous: Vec<VerifyingKey>,
     validation: Validation,
 }
 
 impl Keys {
-    /// Fails only for a key the HMAC cannot take, at start-up, never on a request.
+    /// HS256/384/512 sign with `secret` (`auth.jwt_secret`) and still verify with
+    /// `auth.jwt_previous_secrets`; ES256 and EdDSA sign with `auth.jwt_private_key` and
+    /// still verify with `auth.jwt_previous_keys`. Fails at start-up, never on a request,
+    /// with one line naming the setting: a missing key, a key that is not PEM, or a key
+    /// of another kind than the algorithm's.
     pub fn new(settings: &AuthSettings, secret: &[u8]) -> anyhow::Result<Keys> {
         let algorithm = match settings.jwt_algorithm {
             JwtAlgorithm::HS256 => Algorithm::HS256,
             JwtAlgorithm::HS384 => Algorithm::HS384,
             JwtAlgorithm::HS512 => Algorithm::HS512,
+            JwtAlgorithm::ES256 => Algorithm::ES256,
+            JwtAlgorithm::EdDSA => Algorithm::EdDSA,
         };
+        let (current, previous) = if settings.jwt_algorithm.is_hmac() {
+            let previous = settings
+                .jwt_previous_secrets
+                .iter()
+                .map(|s| keys::hmac_verifying(s.expose().as_bytes()))
+                .collect::<anyhow::Result<_>>()?;
+            (keys::hmac(secret)?, previous)
+        } else {
+            let pem = settings.jwt_private_key.as_ref().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "auth.jwt_private_key is not set; auth.jwt_algorithm = {:?} needs one",
+                    settings.jwt_algorithm
+                )
+            })?;
+            let current =
+                keys::private_key(settings.jwt_algorithm, pem.expose(), "auth.jwt_private_key")
+                    .map_err(anyhow::Error::msg)?;
+            let previous = settings
+                .jwt_previous_keys
+                .iter()
+                .enumerate()
+                .map(|(i, pem)| {
+                    let setting = format!("auth.jwt_previous_keys[{i}]");
+                    keys::public_key(settings.jwt_algorithm, pem.expose(), &setting)
+                })
+                .collect::<Result<Vec<_>, String>>()
+                .map_err(anyhow::Error::msg)?;
+            (current, previous)
+        };
+        // A previous key that is the current one (a rotation half done) is listed once.
+        let mut seen = vec![current.kid().to_string()];
+        let previous = previous
+            .into_iter()
+            .filter(|key| {
+                let fresh = !seen.contains(&key.kid);
+                seen.push(key.kid.clone());
+                fresh
+            })
+            .collect();
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
@@ -107,19 +134,36 @@ impl Keys {
         validation.validate_nbf = true;
         Ok(Keys {
             algorithm,
-            current: Key::new(secret)?,
-            previous: settings
-                .jwt_previous_secrets
-                .iter()
-                .map(|s| Key::new(s.expose().as_bytes()))
-                .collect::<anyhow::Result<_>>()?,
+            current,
+            previous,
             validation,
         })
     }
 
+    /// The algorithm every token is signed with, and the only one accepted.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The `kid` that signs, then those that still verify.
+    pub fn key_ids(&self) -> (&str, Vec<&str>) {
+        (
+            self.current.kid(),
+            self.previous.iter().map(|k| k.kid.as_str()).collect(),
+        )
+    }
+
+    /// The public keys as a key set publishes them, current first (none for HMAC).
+    pub fn public_jwks(&self) -> Vec<&PublicJwk> {
+        std::iter::once(&self.current.verifying)
+            .chain(&self.previous)
+            .filter_map(|key| key.jwk.as_ref())
+            .collect()
+    }
+
     pub fn issue(&self, claims: &Claims) -> anyhow::Result<String> {
         let mut header = Header::new(self.algorithm);
-        header.kid = Some(self.current.kid.clone());
+        header.kid = Some(self.current.kid().to_string());
         Ok(encode(&header, claims, &self.current.encoding)?)
     }
 
@@ -129,7 +173,7 @@ impl Keys {
             return Err(TokenError::Algorithm);
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
-        let key = std::iter::once(&self.current)
+        let key = std::iter::once(&self.current.verifying)
             .chain(&self.previous)
             .find(|key| key.kid == kid)
             .ok_or(TokenError::UnknownKey)?;
@@ -148,26 +192,15 @@ impl Keys {
     }
 }
 
-/// A public name for a secret: 8 bytes of HMAC-SHA256(secret, label), hex. It tells
-/// keys apart without telling anything about them.
-pub fn key_id(secret: &[u8]) -> anyhow::Result<String> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)?;
-    mac.update(b"keycard key id v1");
-    Ok(mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
 
     use super::*;
+    use crate::auth::keys::key_id;
     use crate::settings::Secret;
 
     fn settings() -> AuthSettings {
@@ -358,5 +391,41 @@ mod tests {
                 .verify(&forge(&hs256, &just_expired, secret))
                 .is_err()
         );
+    }
+
+    /// The cost of one sign and one verify per algorithm. Run once in release:
+    /// `cargo test --release --lib -- --ignored --nocapture signing_and_verifying_cost`.
+    #[test]
+    #[ignore]
+    fn signing_and_verifying_cost() {
+        for algorithm in [
+            JwtAlgorithm::HS256,
+            JwtAlgorithm::ES256,
+            JwtAlgorithm::EdDSA,
+        ] {
+            let mut s = settings();
+            s.jwt_algorithm = algorithm;
+            if !algorithm.is_hmac() {
+                s.jwt_private_key = Some(Secret::new(keys::generate(algorithm).unwrap()));
+            }
+            let keys = Keys::new(&s, b"current-secret-0123456789abcdef0123").unwrap();
+            let c = claims(now());
+            let rounds = 2000;
+            let started = std::time::Instant::now();
+            let mut token = String::new();
+            for _ in 0..rounds {
+                token = keys.issue(&c).unwrap();
+            }
+            let sign = started.elapsed() / rounds;
+            let started = std::time::Instant::now();
+            for _ in 0..rounds {
+                assert!(keys.verify(&token).is_ok());
+            }
+            let verify = started.elapsed() / rounds;
+            println!(
+                "{algorithm:?}: sign {sign:?}, verify {verify:?}, token {} bytes",
+                token.len()
+            );
+        }
     }
 }

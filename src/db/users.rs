@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use diesel::deserialize::{self, FromSql};
+use diesel::dsl::sql;
 use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
-use diesel::dsl::sql;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{BigInt, Nullable, Text};
 

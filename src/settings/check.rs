@@ -49,6 +49,45 @@ pub fn finalize(mut settings: Settings) -> Result<(Settings, Vec<String>), Strin
         }
     }
 
+    let algorithm = settings.auth.jwt_algorithm;
+    if algorithm.is_hmac() {
+        if settings.auth.jwt_private_key.is_some() || !settings.auth.jwt_previous_keys.is_empty() {
+            warnings.push(format!(
+                "auth.jwt_private_key and auth.jwt_previous_keys are ignored: auth.jwt_algorithm is {algorithm:?}"
+            ));
+        }
+    } else {
+        // Every environment: there is no sensible key to make up, since others verify it.
+        if settings
+            .auth
+            .jwt_private_key
+            .as_ref()
+            .is_none_or(|key| key.expose().trim().is_empty())
+        {
+            return Err(format!(
+                "auth.jwt_private_key is not set; auth.jwt_algorithm = {algorithm:?} needs one (make one with `keycard gen-key --alg {algorithm:?}`)"
+            ));
+        }
+        if !settings.auth.jwt_previous_secrets.is_empty() {
+            warnings.push(format!(
+                "auth.jwt_previous_secrets are ignored: auth.jwt_algorithm is {algorithm:?}, so only tokens signed with auth.jwt_private_key or auth.jwt_previous_keys verify"
+            ));
+        }
+    }
+    for (name, secret) in &settings.introspection.clients {
+        if name.is_empty() || name.contains(':') {
+            return Err(
+                "introspection.clients: a client name must be non-empty and hold no `:`".into(),
+            );
+        }
+        if secret.expose().is_empty() {
+            return Err(format!("introspection.clients.{name} has an empty secret"));
+        }
+        if production {
+            refuse_weak(&format!("introspection.clients.{name}"), secret)?;
+        }
+    }
+
     let auth = &settings.auth;
     if !(4..=31).contains(&auth.bcrypt_cost) {
         return Err(format!(
@@ -174,6 +213,12 @@ impl fmt::Display for RedactedSettings<'_> {
             a.jwt_previous_secrets.len()
         )?;
         writeln!(f, "jwt_algorithm = {:?}", format!("{:?}", a.jwt_algorithm))?;
+        writeln!(f, "jwt_private_key = {}", secret(&a.jwt_private_key))?;
+        writeln!(
+            f,
+            "jwt_previous_keys = [redacted] ({} set)",
+            a.jwt_previous_keys.len()
+        )?;
         writeln!(f, "token_ttl_secs = {}", a.token_ttl_secs)?;
         writeln!(f, "session_max_secs = {}", a.session_max_secs)?;
         writeln!(f, "leeway_secs = {}", a.leeway_secs)?;
@@ -203,7 +248,12 @@ impl fmt::Display for RedactedSettings<'_> {
         writeln!(f, "[cookie]")?;
         writeln!(f, "secure = {}", s.cookie.secure)?;
         writeln!(f, "[log]")?;
-        write!(f, "level = {:?}", s.log.level)
+        writeln!(f, "level = {:?}", s.log.level)?;
+        writeln!(f, "[introspection.clients]")?;
+        for name in s.introspection.clients.keys() {
+            writeln!(f, "{name:?} = [redacted]")?;
+        }
+        Ok(())
     }
 }
 
@@ -273,6 +323,28 @@ mod tests {
     }
 
     #[test]
+    fn an_asymmetric_algorithm_without_a_private_key_is_refused_in_every_env() {
+        for env in [AppEnv::Development, AppEnv::Test, AppEnv::Production] {
+            let mut s = production(Some(&random_secret()));
+            s.env = env;
+            s.auth.jwt_algorithm = crate::settings::JwtAlgorithm::ES256;
+            let err = finalize(s).unwrap_err();
+            assert!(err.starts_with("auth.jwt_private_key is not set"), "{err}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_a_weak_introspection_secret_without_printing_it() {
+        let mut s = production(Some(&random_secret()));
+        s.introspection
+            .clients
+            .insert("billing".into(), Secret::new("short-client-secret"));
+        let err = finalize(s).unwrap_err();
+        assert!(err.contains("introspection.clients.billing"), "{err}");
+        assert!(!err.contains("short-client-secret"), "{err}");
+    }
+
+    #[test]
     fn the_test_config_secret_is_listed_as_shipped() {
         let text = include_str!("../../config/test.toml");
         assert!(SHIPPED_SECRETS.iter().any(|s| text.contains(s)));
@@ -318,8 +390,22 @@ mod tests {
         s.auth.jwt_secret = Some(Secret::new("jwt-secret-value"));
         s.auth.jwt_previous_secrets = vec![Secret::new("old-secret-value")];
         s.database.url = Some(Secret::new("postgres://u:db-password@h/d"));
+        s.auth.jwt_private_key = Some(Secret::new("private-key-pem"));
+        s.auth.jwt_previous_keys = vec![Secret::new("previous-key-pem")];
+        s.introspection
+            .clients
+            .insert("billing".into(), Secret::new("client-secret-value"));
         let text = RedactedSettings(&s).to_string();
-        for hidden in ["jwt-secret-value", "old-secret-value", "db-password"] {
+        assert!(text.contains("\"billing\" = [redacted]"), "{text}");
+        assert!(text.contains("jwt_private_key = [redacted]"), "{text}");
+        for hidden in [
+            "jwt-secret-value",
+            "old-secret-value",
+            "db-password",
+            "private-key-pem",
+            "previous-key-pem",
+            "client-secret-value",
+        ] {
             assert!(!text.contains(hidden), "{hidden} leaked: {text}");
         }
         assert!(text.contains("jwt_secret = [redacted]"));

@@ -13,6 +13,9 @@ use super::{AppEnv, Settings};
 const ENV_PREFIX: &str = "KEYCARD__";
 /// Keys whose environment value is a comma-separated list.
 const LIST_KEYS: &[&str] = &["auth.jwt_previous_secrets", "server.trusted_proxies"];
+/// Keys whose environment value is PEM text: one key, or several PEM blocks one after
+/// the other (a PEM holds no comma, but it holds newlines, which must survive).
+const PEM_LIST_KEYS: &[&str] = &["auth.jwt_previous_keys"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -57,6 +60,8 @@ pub fn load(config_dir: &Path, vars: &BTreeMap<String, String>) -> Result<Settin
                 .map(String::from)
                 .collect();
             builder.set_override(key.as_str(), items)
+        } else if PEM_LIST_KEYS.contains(&key.as_str()) {
+            builder.set_override(key.as_str(), pem_blocks(&value))
         } else {
             builder.set_override(key.as_str(), value)
         }
@@ -105,6 +110,28 @@ fn environment_overrides(
         overrides.push(("database.url".into(), url.clone()));
     }
     Ok(overrides)
+}
+
+/// Each `-----BEGIN ...-----` to `-----END ...-----` block of `text`, newlines kept;
+/// text without a block is one item as it is (so that the key check names the setting).
+fn pem_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start..];
+        let Some(end) = after.find("-----END ") else {
+            break;
+        };
+        let tail = &after[end + "-----END ".len()..];
+        let close = tail.find("-----").map_or(tail.len(), |i| i + "-----".len());
+        let length = end + "-----END ".len() + close;
+        blocks.push(after[..length].to_string());
+        rest = &after[length..];
+    }
+    if blocks.is_empty() && !text.trim().is_empty() {
+        blocks.push(text.to_string());
+    }
+    blocks
 }
 
 fn read_secret_file(variable: &str, path: &str) -> Result<String, SettingsError> {
@@ -252,6 +279,103 @@ mod tests {
             .collect();
         assert_eq!(previous, ["one", "two"]);
         assert_eq!(s.server.trusted_proxies.len(), 2);
+    }
+
+    const PEM_A: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\nBBBB\n-----END PUBLIC KEY-----";
+    const PEM_B: &str = "-----BEGIN PRIVATE KEY-----\nCCCC\n-----END PRIVATE KEY-----";
+
+    #[test]
+    fn a_pem_in_one_variable_is_one_previous_key_with_its_newlines() {
+        let dir = dir_with(&[]);
+        let s = load(
+            dir.path(),
+            &vars(&[("KEYCARD__AUTH__JWT_PREVIOUS_KEYS", &format!("{PEM_A}\n"))]),
+        )
+        .unwrap();
+        let keys: Vec<&str> = s
+            .auth
+            .jwt_previous_keys
+            .iter()
+            .map(|k| k.expose())
+            .collect();
+        assert_eq!(keys, [PEM_A]);
+        let two = load(
+            dir.path(),
+            &vars(&[(
+                "KEYCARD__AUTH__JWT_PREVIOUS_KEYS",
+                &format!("{PEM_A}\n{PEM_B}\n"),
+            )]),
+        )
+        .unwrap();
+        let keys: Vec<&str> = two
+            .auth
+            .jwt_previous_keys
+            .iter()
+            .map(|k| k.expose())
+            .collect();
+        assert_eq!(keys, [PEM_A, PEM_B], "several blocks, one after the other");
+    }
+
+    #[test]
+    fn the_private_key_and_previous_keys_come_from_files_and_toml_lists() {
+        let dir = dir_with(&[
+            ("key.pem", &format!("{PEM_B}\n")),
+            (
+                "default.toml",
+                &format!(
+                    "[auth]\njwt_algorithm = \"EdDSA\"\njwt_previous_keys = [\"\"\"{PEM_A}\"\"\", \"\"\"{PEM_B}\"\"\"]\n"
+                ),
+            ),
+        ]);
+        let path = dir.path().join("key.pem");
+        let s = load(
+            dir.path(),
+            &vars(&[(
+                "KEYCARD__AUTH__JWT_PRIVATE_KEY_FILE",
+                path.to_str().unwrap(),
+            )]),
+        )
+        .unwrap();
+        assert_eq!(s.auth.jwt_algorithm, crate::settings::JwtAlgorithm::EdDSA);
+        assert_eq!(s.auth.jwt_private_key.unwrap().expose(), PEM_B);
+        assert_eq!(s.auth.jwt_previous_keys.len(), 2);
+    }
+
+    #[test]
+    fn introspection_clients_come_from_toml_and_from_variables_and_files() {
+        let dir = dir_with(&[
+            ("billing", "billing-secret-from-a-file\n"),
+            (
+                "default.toml",
+                "[introspection.clients]\nreports = \"reports-secret\"\n",
+            ),
+        ]);
+        let path = dir.path().join("billing");
+        let s = load(
+            dir.path(),
+            &vars(&[
+                (
+                    "KEYCARD__INTROSPECTION__CLIENTS__BILLING_FILE",
+                    path.to_str().unwrap(),
+                ),
+                ("KEYCARD__INTROSPECTION__CLIENTS__MAIL", "mail-secret"),
+            ]),
+        )
+        .unwrap();
+        let clients: Vec<(&str, &str)> = s
+            .introspection
+            .clients
+            .iter()
+            .map(|(name, secret)| (name.as_str(), secret.expose()))
+            .collect();
+        assert_eq!(
+            clients,
+            [
+                ("billing", "billing-secret-from-a-file"),
+                ("mail", "mail-secret"),
+                ("reports", "reports-secret"),
+            ]
+        );
     }
 
     #[test]

@@ -99,3 +99,46 @@ impl SessionJson {
 pub struct ListJson<T> {
     pub items: Vec<T>,
 }
+
+/// `POST /introspect` for a token that is good now (RFC 7662 §2.2); any other token is
+/// `{"active":false}` and nothing more.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActiveTokenJson {
+    pub active: bool,
+    pub sub: String,
+    pub username: String,
+    /// The role as stored now (what `/me` shows), not as the token was issued.
+    pub role: Role,
+    pub sid: uuid::Uuid,
+    pub jti: uuid::Uuid,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+    pub token_type: &'static str,
+}
+
+impl From<&crate::auth::identity::Identity> for ActiveTokenJson {
+    fn from(identity: &crate::auth::identity::Identity) -> Self {
+        let claims = &identity.claims;
+        ActiveTokenJson {
+            active: true,
+            sub: claims.sub.clone(),
+            username: identity.user.username.clone(),
+            role: identity.user.role,
+            sid: claims.sid,
+            jti: claims.jti,
+            iat: claims.iat,
+            exp: claims.exp,
+            iss: claims.iss.clone(),
+            aud: claims.aud.clone(),
+            token_type: "Bearer",
+        }
+    }
+}
+
+/// `POST /introspect` for every other token.
+#[derive(Debug, Clone, Serialize)]
+pub struct InactiveTokenJson {
+    pub active: bool,
+}

@@ -48,6 +48,29 @@ pub async fn negotiated(
     Ok(response)
 }
 
+/// The public key set: the same for everyone and changed only by a restart with other
+/// keys, so caches may keep it 5 minutes (the wait the rotation runbook counts on), and
+/// scripts on other origins may read it. Errors are not cached.
+pub async fn public_key_set(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let success = response.status().is_success();
+    let headers = response.headers_mut();
+    let cache = if success {
+        "public, max-age=300"
+    } else {
+        "no-store"
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(response)
+}
+
 /// `/static/*`: a versioned URL (`?v=`, from the page layout) is cached for a year; any
 /// other is revalidated (actix-files answers with `ETag` and `Last-Modified`).
 pub async fn static_files(

@@ -36,6 +36,16 @@ pub async fn middleware(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// For the routes that answer JSON whatever `Accept` says (the key set, introspection):
+/// their errors are problem details too, and never a `406`.
+pub async fn json_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    req.extensions_mut().insert(Format::Json);
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// The negotiated format (HTML where the middleware did not run: 406s and static files).
 pub fn format_of(req: &HttpRequest) -> Format {
     req.extensions()

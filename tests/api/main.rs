@@ -10,6 +10,8 @@ mod cli;
 mod csrf;
 mod errors;
 mod health;
+mod introspection;
+mod keys;
 mod limits;
 mod login;
 mod me;

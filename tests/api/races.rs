@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use crate::helpers::{
-    BROWSER_ACCEPT, PASSWORD, TestApp, assert_problem, now, sign_hs256, spawn_app, spawn_app_with,
-    spawn_with_settings, test_settings, token_parts, unique_username,
+    BROWSER_ACCEPT, PASSWORD, TestApp, assert_problem, now, sign_as_keycard, spawn_app,
+    spawn_app_with, spawn_with_settings, test_settings, token_parts, unique_username,
 };
 
 async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
@@ -231,17 +231,15 @@ async fn healthz_never_looks_a_token_up() {
         "postgres://postgres@127.0.0.1:{port}/none"
     )))
     .await;
-    let secret = app.settings.auth.jwt_secret.as_ref().unwrap().expose();
     let kid = token_kid(&app).await;
     let claims = json!({
         "sub": "1", "role": "user", "jti": uuid::Uuid::new_v4(), "sid": uuid::Uuid::new_v4(),
         "gen": 0, "iat": now(), "nbf": now(), "exp": now() + 600,
         "iss": app.settings.auth.issuer, "aud": app.settings.auth.audience,
     });
-    let token = sign_hs256(
-        &json!({"alg": "HS256", "typ": "JWT", "kid": kid}),
+    let token = sign_as_keycard(
+        &json!({"alg": crate::helpers::test_algorithm(), "typ": "JWT", "kid": kid}),
         &claims,
-        secret.as_bytes(),
     );
     let response = reqwest::Client::new()
         .get(app.url("/healthz"))

@@ -10,11 +10,12 @@ mod spawn;
 mod tokens;
 
 pub use browser::{BROWSER_ACCEPT, assert_is_redirect_to, set_cookie_header};
-pub use json::assert_problem;
+pub use json::{Api, assert_problem};
 pub use spawn::{
-    TestApp, fresh_database, spawn_app, spawn_app_with, spawn_with_settings, test_settings,
+    TestApp, fresh_database, spawn_app, spawn_app_with, spawn_with_settings, test_algorithm,
+    test_settings, test_signing_key,
 };
-pub use tokens::{now, sign_hs256, token_parts};
+pub use tokens::{now, sign_as_keycard, sign_hs256, token_parts};
 
 pub const PASSWORD: &str = "k3ycard-correct-horse";
 

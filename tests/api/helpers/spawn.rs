@@ -89,7 +89,36 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.database.url = Some(settings::Secret::new(database_url));
     s.database.pool_size = 4;
     s.database.connect_timeout_secs = 2;
+    if let Some((algorithm, pem)) = test_signing_key() {
+        s.auth.jwt_algorithm = *algorithm;
+        s.auth.jwt_private_key = Some(settings::Secret::new(pem.as_str()));
+    }
     settings::finalize(s).unwrap().0
+}
+
+/// `KEYCARD_TEST_JWT_ALGORITHM=ES256` (or `EdDSA`) runs every test with tokens signed by
+/// a key made once per test process; unset (or `HS256`), with config/test.toml's secret.
+pub fn test_signing_key() -> &'static Option<(settings::JwtAlgorithm, String)> {
+    static KEY: std::sync::OnceLock<Option<(settings::JwtAlgorithm, String)>> =
+        std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let algorithm = match std::env::var("KEYCARD_TEST_JWT_ALGORITHM").as_deref() {
+            Err(_) | Ok("") | Ok("HS256") => return None,
+            Ok("ES256") => settings::JwtAlgorithm::ES256,
+            Ok("EdDSA") => settings::JwtAlgorithm::EdDSA,
+            Ok(other) => panic!("KEYCARD_TEST_JWT_ALGORITHM={other}: use HS256, ES256 or EdDSA"),
+        };
+        Some((algorithm, keycard::commands::gen_key(algorithm).unwrap()))
+    })
+}
+
+/// The `alg` the test apps sign with.
+pub fn test_algorithm() -> &'static str {
+    match test_signing_key() {
+        None => "HS256",
+        Some((settings::JwtAlgorithm::ES256, _)) => "ES256",
+        Some(_) => "EdDSA",
+    }
 }
 
 /// A running keycard and two clients for it, neither of which follows redirects.
