@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
+use tokio::sync::Notify;
 
 use crate::auth::hasher::Hasher;
 use crate::auth::tokens::{IssuedToken, Tokens, secs};
@@ -48,7 +49,13 @@ pub struct Accounts {
     /// A bcrypt hash of a random password at the configured cost, verified against
     /// for unknown usernames so that they cost the same work as wrong passwords.
     dummy_hash: Arc<str>,
+    /// Wakes an attempt waiting for a sign-in slot when one on its key is given back
+    /// here (sharded by username key); attempts also look again after a pause, for slots
+    /// that other instances give back.
+    slot_freed: Arc<[Notify; SLOT_SIGNALS]>,
 }
+
+const SLOT_SIGNALS: usize = 64;
 
 /// The longest `User-Agent` kept for a session.
 const USER_AGENT_CHARS: usize = 512;
@@ -67,7 +74,17 @@ impl Accounts {
             tokens,
             hasher,
             dummy_hash: dummy_hash.into(),
+            slot_freed: Arc::new(std::array::from_fn(|_| Notify::new())),
         }
+    }
+
+    /// The signal for attempts waiting on slots of `username_key`.
+    pub(crate) fn slot_signal(&self, username_key: &str) -> &Notify {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        username_key.hash(&mut hasher);
+        let shard = usize::try_from(hasher.finish() % SLOT_SIGNALS as u64).unwrap_or(0);
+        &self.slot_freed[shard]
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.

@@ -98,11 +98,15 @@ impl Accounts {
             .hasher
             .run(move |stats| password::verify(&current, &stored, stats))
             .await;
-        self.db(move |conn| match checked {
-            Ok(true) => throttle::succeed(conn, &slot).map(|()| true),
-            Ok(false) => throttle::fail(conn, &slot).map(|()| false),
-            Err(error) => throttle::release(conn, &slot).and(Err(error)),
-        })
-        .await
+        let key = slot.username_key.clone();
+        let finished = self
+            .db(move |conn| match checked {
+                Ok(true) => throttle::succeed(conn, &slot).map(|()| true),
+                Ok(false) => throttle::fail(conn, &slot).map(|()| false),
+                Err(error) => throttle::release(conn, &slot).and(Err(error)),
+            })
+            .await;
+        self.slot_signal(&key).notify_one();
+        finished
     }
 }

@@ -36,6 +36,7 @@ impl Accounts {
             .take_slot(throttle::username_key(username), &client.address)
             .await?;
         let outcome = self.check(&slot, password, client).await;
+        let freed = self.slot_signal(&slot.username_key);
         if let Err(error) = &outcome
             && !matches!(error, AppError::BadCredentials)
         {
@@ -45,6 +46,8 @@ impl Accounts {
                 tracing::warn!(error = %e, "could not release a sign-in slot");
             }
         }
+        // One attempt waiting on this key may go now, without waiting for its pause.
+        freed.notify_one();
         outcome
     }
 
@@ -68,7 +71,10 @@ impl Accounts {
             match reservation {
                 Reservation::Granted(slot) => return Ok(slot),
                 Reservation::Full if started.elapsed() < throttle::MAX_WAIT => {
-                    actix_web::rt::time::sleep(throttle::pause(tries)).await;
+                    // Woken when a slot of this key is given back here, or after the
+                    // pause (a slot given back by another instance).
+                    let freed = self.slot_signal(&username_key).notified();
+                    let _ = actix_web::rt::time::timeout(throttle::pause(tries), freed).await;
                 }
                 Reservation::Full => break,
             }

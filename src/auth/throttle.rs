@@ -108,9 +108,10 @@ pub fn reserve(
     })
 }
 
-/// How long to wait before trying a full reservation again: 10 ms, growing to 200 ms.
+/// The longest an attempt waits before trying a full reservation again, unless a slot
+/// given back on this instance wakes it first: 10 ms, growing to 500 ms.
 pub fn pause(tries: u32) -> StdDuration {
-    StdDuration::from_millis((10u64 << tries.min(5)).min(200))
+    StdDuration::from_millis((10u64 << tries.min(6)).min(500))
 }
 
 /// How long an attempt may wait for a slot before it is answered `503`.
@@ -239,6 +240,7 @@ mod tests {
     fn the_pause_grows_and_is_capped() {
         assert_eq!(pause(0), StdDuration::from_millis(10));
         assert_eq!(pause(2), StdDuration::from_millis(40));
-        assert_eq!(pause(10), StdDuration::from_millis(200));
+        assert_eq!(pause(5), StdDuration::from_millis(320));
+        assert_eq!(pause(10), StdDuration::from_millis(500));
     }
 }
