@@ -5,6 +5,7 @@
 
 pub mod basic;
 pub mod bearer;
+pub mod body;
 pub mod client_addr;
 pub mod cookies;
 pub mod csrf;

@@ -324,41 +324,24 @@ mod tests {
         }
     }
 
+    /// A fresh key's published JWK, and its member names in order.
+    fn published(algorithm: JwtAlgorithm) -> (serde_json::Value, Vec<String>) {
+        let key = private_key(algorithm, &generate(algorithm).unwrap(), "k").unwrap();
+        let value = serde_json::to_value(key.verifying.jwk.unwrap()).unwrap();
+        let mut names: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        names.sort_unstable();
+        (value, names)
+    }
+
     #[test]
     fn the_published_jwk_has_no_private_part_and_the_contract_members() {
-        let es = private_key(
-            JwtAlgorithm::ES256,
-            &generate(JwtAlgorithm::ES256).unwrap(),
-            "k",
-        )
-        .unwrap();
-        let value = serde_json::to_value(es.verifying.jwk.unwrap()).unwrap();
-        let mut names: Vec<&str> = value
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str())
-            .collect();
-        names.sort_unstable();
+        let (value, names) = published(JwtAlgorithm::ES256);
         assert_eq!(names, ["alg", "crv", "kid", "kty", "use", "x", "y"]);
         assert_eq!(value["kty"], "EC");
         assert_eq!(value["crv"], "P-256");
         assert_eq!(value["alg"], "ES256");
         assert_eq!(value["use"], "sig");
-        let ed = private_key(
-            JwtAlgorithm::EdDSA,
-            &generate(JwtAlgorithm::EdDSA).unwrap(),
-            "k",
-        )
-        .unwrap();
-        let value = serde_json::to_value(ed.verifying.jwk.unwrap()).unwrap();
-        let mut names: Vec<&str> = value
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str())
-            .collect();
-        names.sort_unstable();
+        let (value, names) = published(JwtAlgorithm::EdDSA);
         assert_eq!(names, ["alg", "crv", "kid", "kty", "use", "x"]);
         assert_eq!(value["kty"], "OKP");
         assert_eq!(value["crv"], "Ed25519");

@@ -17,6 +17,17 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Resp
     .await
 }
 
+/// Runs every request at once and returns their statuses.
+async fn all_statuses(
+    requests: impl Iterator<Item = impl std::future::Future<Output = reqwest::Response>>,
+) -> Vec<u16> {
+    futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect()
+}
+
 fn count(statuses: &[u16], status: u16) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
@@ -27,11 +38,7 @@ async fn thirty_concurrent_right_passwords_from_one_address_all_sign_in() {
     let name = unique_username();
     app.create_user(&name).await;
     let attempts = (0..30).map(|_| sign_in(&app, &name, PASSWORD));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = all_statuses(attempts).await;
     assert_eq!(count(&statuses, 200), 30, "{statuses:?}");
 }
 
@@ -42,11 +49,7 @@ async fn thirty_concurrent_wrong_guesses_check_exactly_five() {
     app.create_user(&name).await;
     let before = app.hash_stats.done();
     let attempts = (0..30).map(|_| sign_in(&app, &name, "wrong-password-x"));
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = all_statuses(attempts).await;
     assert_eq!(count(&statuses, 401), 5, "{statuses:?}");
     assert_eq!(count(&statuses, 429), 25, "{statuses:?}");
     assert_eq!(app.hash_stats.done() - before, 5, "bcrypt checks");
@@ -62,11 +65,7 @@ async fn two_instances_together_check_exactly_five_guesses() {
         let app = if i % 2 == 0 { &first } else { &second };
         sign_in(app, &name, "wrong-password-x")
     });
-    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let statuses = all_statuses(attempts).await;
     assert_eq!(count(&statuses, 401), 5, "{statuses:?}");
     assert_eq!(count(&statuses, 429), 25, "{statuses:?}");
 }
