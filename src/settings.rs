@@ -3,6 +3,7 @@
 
 mod check;
 mod load;
+mod redacted;
 mod secret;
 
 use std::collections::BTreeMap;
@@ -12,8 +13,9 @@ use std::path::PathBuf;
 use ipnet::IpNet;
 use serde::Deserialize;
 
-pub use check::{RedactedSettings, SHIPPED_SECRETS, finalize, random_secret};
+pub use check::{SHIPPED_SECRETS, finalize, random_secret};
 pub use load::{SettingsError, load, load_from_process};
+pub use redacted::RedactedSettings;
 pub use secret::Secret;
 
 /// Which `config/<env>.toml` layer applies, from `KEYCARD_ENV`.
