@@ -12,6 +12,7 @@ use crate::startup::Application;
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     migrate(&settings)?;
+    refuse_sealed_secrets_without_a_key(&settings)?;
     let host = settings.server.host.clone();
     let app = Application::build(settings)?;
     let shown_host = if host == "0.0.0.0" || host == "::" {
@@ -21,6 +22,21 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     };
     println!("keycard is listening on http://{shown_host}:{}", app.port());
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Production will not start without `auth.encryption_key` once any user has a second
+/// factor: their sign-ins would all fail.
+fn refuse_sealed_secrets_without_a_key(settings: &Settings) -> anyhow::Result<()> {
+    if settings.env != crate::settings::AppEnv::Production || settings.auth.encryption_key.is_some()
+    {
+        return Ok(());
+    }
+    if db::two_factor::anyone_enabled(&mut connect(settings)?)? {
+        anyhow::bail!(
+            "auth.encryption_key is not set, but users have a second factor on: set it (KEYCARD__AUTH__ENCRYPTION_KEY_FILE) to the key their secrets were sealed with"
+        );
+    }
     Ok(())
 }
 

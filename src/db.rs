@@ -6,6 +6,7 @@ pub mod revoked_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod signup_attempts;
+pub mod two_factor;
 pub mod users;
 
 use std::time::Duration;

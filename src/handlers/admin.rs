@@ -90,6 +90,22 @@ pub async fn act_on_user(
     act(&accounts, identity.user.id, &id, action).await
 }
 
+/// `POST /admin/users/{id}/2fa/reset`: a user who lost their authenticator.
+pub async fn reset_two_factor(
+    accounts: web::Data<Accounts>,
+    AdminUser(identity): AdminUser,
+    path: web::Path<String>,
+    Input(_): Input<NoFields>,
+) -> Result<Answer, AppError> {
+    act(
+        &accounts,
+        identity.user.id,
+        &path,
+        AdminAction::ResetTwoFactor,
+    )
+    .await
+}
+
 pub async fn revoke_all(
     accounts: web::Data<Accounts>,
     _: AdminUser,

@@ -23,4 +23,5 @@ mod sessions;
 mod static_files;
 mod throttle;
 mod tokens;
+mod two_factor;
 mod users;
