@@ -90,6 +90,22 @@ pub fn reseal(conn: &mut PgConnection, user_id: i64, sealed: &[u8]) -> QueryResu
         .execute(conn)
 }
 
+/// Replaces `old` with `new` unless the row changed meanwhile (`keycard reseal`).
+pub fn reseal_if_unchanged(
+    conn: &mut PgConnection,
+    user_id: i64,
+    old: &[u8],
+    new: &[u8],
+) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::totp_secret.eq(old)),
+    )
+    .set(users::totp_secret.eq(new))
+    .execute(conn)
+}
+
 /// Every user with a secret, for `keycard reseal`.
 pub fn all_secrets(conn: &mut PgConnection) -> QueryResult<Vec<(i64, Vec<u8>)>> {
     users::table

@@ -27,6 +27,8 @@ pub struct RoleChange {
 #[derive(Debug, Default, Deserialize)]
 pub struct Confirm {
     confirm: Option<String>,
+    /// Whose second factor `confirm=2fa-reset` is about.
+    user: Option<i64>,
 }
 
 pub async fn dashboard(
@@ -55,6 +57,9 @@ pub async fn dashboard(
             q: query.q,
             me: identity.user.id,
             confirm_revoke_all: confirm.confirm.as_deref() == Some("revoke-all"),
+            confirm_reset_for: confirm
+                .user
+                .filter(|_| confirm.confirm.as_deref() == Some("2fa-reset")),
         }
     }))
 }

@@ -22,7 +22,7 @@ fn now_step() -> i64 {
 }
 
 /// The code of the step `offset` steps from now, from a base32 secret.
-fn code(secret: &str, offset: i64) -> String {
+pub(crate) fn code(secret: &str, offset: i64) -> String {
     code_at_step(secret, now_step() + offset)
 }
 
@@ -34,7 +34,7 @@ fn code_at_step(secret: &str, step: i64) -> String {
 
 /// A user who turned the second factor on with a code of the current step; returns the
 /// user, a Bearer token, the base32 secret and the recovery codes.
-async fn enrolled(app: &TestApp) -> (Value, String, String, Vec<String>) {
+pub(crate) async fn enrolled(app: &TestApp) -> (Value, String, String, Vec<String>) {
     let (user, token) = app.user_with_token().await;
     let setup = app
         .api(&token)
