@@ -1,7 +1,9 @@
 //! The database: the r2d2 pool of Diesel connections, the `blocking` helper that runs
 //! Diesel on actix's blocking pool (never on an async worker), and the embedded migrations.
 
+pub mod audit;
 pub mod login_failures;
+pub mod password_resets;
 pub mod revoked_tokens;
 pub mod schema;
 pub mod sessions;

@@ -15,7 +15,8 @@ pub use crate::auth::hasher::HashStats;
 use crate::settings::Settings;
 use crate::state::AppState;
 
-/// How often sessions that can no longer be used (and stale denylist entries) are
+/// How often sessions that can no longer be used, stale denylist entries, expired
+/// waiting sign-ins and reset links, and audit events past `audit.retention_days` are
 /// swept away. Sign-in also removes the signing-in user's own, so this only bounds
 /// the rows of users who never come back.
 const SWEEP_EVERY: Duration = Duration::from_secs(300);
@@ -64,13 +65,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let accounts = self.accounts;
         let sweeping = Box::pin(async move {
+            // Once at start (whatever piled up while no instance ran), then periodically.
             loop {
-                actix_web::rt::time::sleep(SWEEP_EVERY).await;
                 match accounts.sweep().await {
                     Ok(ended) if ended > 0 => tracing::info!(ended, "swept ended sessions"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "session sweep failed"),
                 }
+                actix_web::rt::time::sleep(SWEEP_EVERY).await;
             }
         });
         match select(self.server, sweeping).await {
