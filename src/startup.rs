@@ -61,18 +61,23 @@ impl Application {
         self.hash_stats.clone()
     }
 
+    /// Runs the periodic clean-up once, now (tests; the server runs it every
+    /// `SWEEP_EVERY`). Returns how many sessions ended.
+    pub async fn sweep_now(&self) -> anyhow::Result<usize> {
+        Ok(self.accounts.sweep().await?)
+    }
+
     /// Serves until the server stops, sweeping ended sessions meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let accounts = self.accounts;
         let sweeping = Box::pin(async move {
-            // Once at start (whatever piled up while no instance ran), then periodically.
             loop {
+                actix_web::rt::time::sleep(SWEEP_EVERY).await;
                 match accounts.sweep().await {
                     Ok(ended) if ended > 0 => tracing::info!(ended, "swept ended sessions"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "session sweep failed"),
                 }
-                actix_web::rt::time::sleep(SWEEP_EVERY).await;
             }
         });
         match select(self.server, sweeping).await {
