@@ -2,7 +2,7 @@
 //! same URLs (see CONTRACT.md in the project's shared folder and the README).
 //!
 //! Layers, lowest first (a module imports only from layers below it; see the README's
-//! "Code layout"): `domain`, `error`, `random` → `http` → `settings` → `db` → `auth` →
+//! "Code layout"): `domain`, `error`, `random`, `metrics` → `http` → `settings` → `db` → `auth` →
 //! `accounts` → `views` → `web` → `handlers` → `routes`, `state`, `app`, `startup`,
 //! `commands`.
 
@@ -16,6 +16,7 @@ pub(crate) mod domain;
 pub(crate) mod error;
 pub(crate) mod handlers;
 pub(crate) mod http;
+pub(crate) mod metrics;
 pub(crate) mod random;
 pub(crate) mod routes;
 pub mod settings;

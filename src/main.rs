@@ -36,7 +36,10 @@ fn run(command: Command) -> anyhow::Result<()> {
     let loaded = settings::load_from_process()?;
     let (settings, warnings) = settings::finalize(loaded).map_err(anyhow::Error::msg)?;
     let quiet = !matches!(command, Command::Serve);
-    telemetry::init(if quiet { "warn" } else { &settings.log.level });
+    telemetry::init(
+        if quiet { "warn" } else { &settings.log.level },
+        settings.log.format,
+    );
     for warning in &warnings {
         tracing::warn!("{warning}");
     }

@@ -68,6 +68,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub introspection: IntrospectionSettings,
     pub audit: AuditSettings,
+    pub metrics: MetricsSettings,
     /// Set from `KEYCARD_ENV` by the loader, never from a file.
     #[serde(skip)]
     pub env: AppEnv,
@@ -242,12 +243,39 @@ impl Default for AuditSettings {
 pub struct LogSettings {
     /// A tracing filter: `info`, `keycard=debug,actix_web=info`, ...
     pub level: String,
+    /// `text` for people, `json` (one object per line) for log collectors.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl Default for LogSettings {
     fn default() -> Self {
         Self {
             level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// The metrics listener (contract §9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// `host:port` of the separate listener serving `GET /metrics`; empty turns it off.
+    pub listen: String,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9464".into(),
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::http::cookies::CookiePolicy;
 use crate::http::csrf::CsrfKey;
 use crate::http::flash::FlashKey;
 use crate::http::pending::PendingKey;
+use crate::metrics::Metrics;
 use crate::settings::{DatabaseSettings, Settings};
 use crate::web::client::TrustedProxies;
 use crate::web::layout::AssetVersion;
@@ -41,6 +42,9 @@ pub struct AppState {
     pub key_set: web::Data<KeySet>,
     pub introspection: web::Data<Introspection>,
     pub hash_stats: Arc<HashStats>,
+    pub metrics: web::Data<Metrics>,
+    /// For the metrics scrape's pool gauges.
+    pub pool: crate::db::DbPool,
 }
 
 impl AppState {
@@ -81,7 +85,8 @@ impl AppState {
             settings.audit.retention_days,
             dummy_hash,
         );
-        let authenticator = Arc::new(Authenticator::new(pool, tokens));
+        let metrics = Arc::new(Metrics::new()?);
+        let authenticator = Arc::new(Authenticator::new(pool.clone(), tokens, metrics.clone()));
         let introspection = Introspection::new(
             accounts.clone(),
             authenticator.clone(),
@@ -108,6 +113,8 @@ impl AppState {
             ))),
             database: web::Data::new(settings.database.clone()),
             hash_stats,
+            metrics: web::Data::from(metrics),
+            pool,
         })
     }
 }

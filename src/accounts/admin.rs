@@ -91,6 +91,18 @@ impl AdminAction {
         )
     }
 
+    /// The revocation it is, as the metrics count it (`None`: no session ends).
+    pub fn revokes(self) -> Option<&'static str> {
+        matches!(
+            self,
+            AdminAction::Disable
+                | AdminAction::Revoke
+                | AdminAction::Delete
+                | AdminAction::ResetTwoFactor
+        )
+        .then(|| self.event_kind().as_str())
+    }
+
     /// What the audit log calls it.
     fn event_kind(self) -> EventKind {
         match self {

@@ -19,33 +19,63 @@ use crate::db::{self, DbPool, sessions};
 use crate::error::AppError;
 use crate::http::bearer::bearer_token;
 use crate::http::cookies;
+use crate::metrics::Metrics;
 
 /// A session's "last used" is written at most this often (to the minute is enough).
 const TOUCH_EVERY_SECS: i64 = 60;
+
+/// What a token turned out to be.
+enum Verdict {
+    Valid(Identity),
+    Invalid,
+    Revoked,
+}
 
 /// What authentication needs: the database and the keys.
 pub struct Authenticator {
     pool: DbPool,
     tokens: Arc<Tokens>,
+    metrics: Arc<Metrics>,
 }
 
 impl Authenticator {
-    pub fn new(pool: DbPool, tokens: Arc<Tokens>) -> Self {
-        Authenticator { pool, tokens }
+    pub fn new(pool: DbPool, tokens: Arc<Tokens>, metrics: Arc<Metrics>) -> Self {
+        Authenticator {
+            pool,
+            tokens,
+            metrics,
+        }
     }
 
     /// `Ok(None)` for any token that does not identify an enabled user in a live session;
-    /// `Err` only when the database cannot say (503).
+    /// `Err` only when the database cannot say (503). Counted by outcome (`valid`,
+    /// `invalid`: not a token of ours, or expired; `revoked`: a good token whose session
+    /// or user no longer lets it in) and key id.
     pub async fn identify(&self, token: &str) -> Result<Option<Identity>, AppError> {
+        let verdict = self.judge(token).await?;
+        let outcome = match verdict {
+            Verdict::Valid(_) => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Revoked => "revoked",
+        };
+        self.metrics
+            .verification(outcome, self.tokens.kid_label(token));
+        Ok(match verdict {
+            Verdict::Valid(identity) => Some(identity),
+            Verdict::Invalid | Verdict::Revoked => None,
+        })
+    }
+
+    async fn judge(&self, token: &str) -> Result<Verdict, AppError> {
         let claims = match self.tokens.verify(token) {
             Ok(claims) => claims,
             Err(reason) => {
                 tracing::debug!(%reason, "token refused");
-                return Ok(None);
+                return Ok(Verdict::Invalid);
             }
         };
         let Some(user_id) = claims.user_id() else {
-            return Ok(None);
+            return Ok(Verdict::Invalid);
         };
         let (sid, jti) = (claims.sid, claims.jti);
         let found = db::blocking(&self.pool, move |conn| {
@@ -53,18 +83,22 @@ impl Authenticator {
         })
         .await?;
         let Some((user, session, denied)) = found else {
-            return Ok(None);
+            return Ok(Verdict::Revoked);
         };
         let session_end = self.tokens.session_end(&session);
         let live = !denied
             && !user.disabled
             && session.generation == claims.generation
             && Utc::now().timestamp() < session_end;
-        Ok(live.then_some(Identity {
-            user,
-            session,
-            claims,
-        }))
+        Ok(if live {
+            Verdict::Valid(Identity {
+                user,
+                session,
+                claims,
+            })
+        } else {
+            Verdict::Revoked
+        })
     }
 
     /// Keeps "last used" current to the minute without a write on every request: only a

@@ -167,6 +167,16 @@ impl Keys {
         Ok(encode(&header, claims, &self.current.encoding)?)
     }
 
+    /// The token's `kid` when it names one of these keys (a label metrics may use: a
+    /// client can write anything in a header).
+    pub fn known_kid(&self, token: &str) -> Option<&str> {
+        let kid = decode_header(token).ok()?.kid?;
+        std::iter::once(&self.current.verifying)
+            .chain(&self.previous)
+            .find(|key| key.kid == kid)
+            .map(|key| key.kid.as_str())
+    }
+
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != self.algorithm {

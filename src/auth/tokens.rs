@@ -38,6 +38,11 @@ impl Tokens {
         self.keys.verify(token)
     }
 
+    /// The token's key id as a metrics label: one of ours, or `unknown`.
+    pub fn kid_label(&self, token: &str) -> &str {
+        self.keys.known_kid(token).unwrap_or("unknown")
+    }
+
     /// The moment (Unix seconds) `session` reaches its absolute end.
     pub fn session_end(&self, session: &Session) -> i64 {
         session.created_at.timestamp() + secs(self.settings.session_max_secs)

@@ -13,6 +13,7 @@ use crate::domain::Role;
 use crate::error::{AppError, FieldErrors};
 use crate::http::input::{Input, NoFields};
 use crate::http::pagination::ListQuery;
+use crate::metrics::Metrics;
 use crate::views::json::UserJson;
 use crate::views::pages::{AdminPage, Pager, UserView};
 use crate::web::answer::Answer;
@@ -67,6 +68,7 @@ pub async fn dashboard(
 
 pub async fn set_role(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     AdminUser(identity): AdminUser,
     path: web::Path<String>,
@@ -76,6 +78,7 @@ pub async fn set_role(
         .map_err(|e| AppError::Validation(FieldErrors::single("role", e)))?;
     act(
         &accounts,
+        &metrics,
         &identity,
         &client,
         &path,
@@ -87,6 +90,7 @@ pub async fn set_role(
 /// `POST /admin/users/{id}/{disable|enable|revoke|delete}`: the actions without a body.
 pub async fn act_on_user(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     AdminUser(identity): AdminUser,
     path: web::Path<(String, String)>,
@@ -96,12 +100,13 @@ pub async fn act_on_user(
     // The route's pattern admits only the four names `from_path` knows.
     let action = AdminAction::from_path(&action)
         .ok_or_else(|| AppError::NotFound("there is nothing at this address".into()))?;
-    act(&accounts, &identity, &client, &id, action).await
+    act(&accounts, &metrics, &identity, &client, &id, action).await
 }
 
 /// `POST /admin/users/{id}/2fa/reset`: a user who lost their authenticator.
 pub async fn reset_two_factor(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     AdminUser(identity): AdminUser,
     path: web::Path<String>,
@@ -109,6 +114,7 @@ pub async fn reset_two_factor(
 ) -> Result<Answer, AppError> {
     act(
         &accounts,
+        &metrics,
         &identity,
         &client,
         &path,
@@ -119,11 +125,13 @@ pub async fn reset_two_factor(
 
 pub async fn revoke_all(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     AdminUser(identity): AdminUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
     accounts.sign_out_everyone(&identity.user, &client).await?;
+    metrics.revocation("everyone_signed_out");
     Ok(Answer::signed_out(
         "/login",
         "Everyone was signed out, you included",
@@ -136,12 +144,16 @@ pub async fn revoke_all(
 /// in when they are signed out).
 async fn act(
     accounts: &Accounts,
+    metrics: &Metrics,
     actor: &Identity,
     client: &Client,
     id: &str,
     action: AdminAction,
 ) -> Result<Answer, AppError> {
     let user = accounts.administer(&actor.user, client, id, action).await?;
+    if let Some(kind) = action.revokes() {
+        metrics.revocation(kind);
+    }
     let location = if user.id == actor.user.id && action.takes_own_access() {
         "/me"
     } else {

@@ -8,6 +8,7 @@ use crate::auth::extract::{CurrentUser, MaybeUser};
 use crate::error::AppError;
 use crate::http::input::{Input, NoFields};
 use crate::http::redirect;
+use crate::metrics::{Metrics, sign_in_outcome};
 use crate::views::pages::LoginPage;
 use crate::web::answer::{Answer, OrForm, Rejection};
 
@@ -48,6 +49,7 @@ pub async fn form(query: web::Query<NextQuery>) -> Answer {
 
 pub async fn login(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     Input(input): Input<Credentials>,
 ) -> Result<Answer, Rejection> {
@@ -56,6 +58,7 @@ pub async fn login(
     let signed_in = accounts
         .sign_in(&input.username, input.password, input.code, &client)
         .await;
+    metrics.sign_in(sign_in_outcome(&signed_in));
     if let Err(AppError::SecondFactorRequired { mfa_token }) = signed_in {
         let token = mfa_token.expose().to_string();
         let step = format!("/login/2fa?next={}", redirect::query_value(&next));
@@ -83,20 +86,26 @@ pub async fn login(
 
 pub async fn logout(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     MaybeUser(identity): MaybeUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
     accounts.sign_out(identity.as_ref(), &client).await?;
+    if identity.is_some() {
+        metrics.revocation("sign_out");
+    }
     Ok(Answer::signed_out("/", "You are signed out"))
 }
 
 pub async fn refresh(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     CurrentUser(identity): CurrentUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
     let renewed = accounts.refresh(&identity).await?;
+    metrics.revocation("refresh");
     Ok(Answer::signed_in(
         &renewed,
         "/me",

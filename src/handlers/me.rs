@@ -9,6 +9,7 @@ use crate::auth::extract::CurrentUser;
 use crate::db::users::User;
 use crate::error::{AppError, FieldErrors};
 use crate::http::input::{Input, NoFields, present};
+use crate::metrics::Metrics;
 use crate::views::json::UserJson;
 use crate::views::pages::{Layout, MePage, UserView};
 use crate::web::answer::{Answer, OrForm, Rejection};
@@ -66,6 +67,7 @@ pub async fn update(
 
 pub async fn change_password(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     CurrentUser(identity): CurrentUser,
     Input(change): Input<PasswordChange>,
@@ -82,6 +84,7 @@ pub async fn change_password(
     let changed = changed.or_form(TITLE, move |layout, errors| {
         profile_page(layout, &stored, None, errors.clone())
     })?;
+    metrics.revocation("password_changed");
     Ok(Answer::signed_in(
         &changed,
         "/me",
@@ -91,11 +94,13 @@ pub async fn change_password(
 
 pub async fn logout_all(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     CurrentUser(identity): CurrentUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
     accounts.sign_out_everywhere(&identity, &client).await?;
+    metrics.revocation("sessions_revoked");
     Ok(Answer::signed_out("/login", "Signed out everywhere"))
 }
 

@@ -9,6 +9,7 @@ use crate::accounts::{Accounts, Client};
 use crate::auth::extract::AdminUser;
 use crate::error::{AppError, FieldErrors};
 use crate::http::input::{Input, NoFields};
+use crate::metrics::Metrics;
 use crate::views::json::UserJson;
 use crate::views::operations::{ResetLinkJson, ResetLinkPage, ResetPasswordPage};
 use crate::views::pages::{UserView, readable_time};
@@ -80,6 +81,7 @@ pub async fn form(
 
 pub async fn reset(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     token: web::Path<String>,
     Input(input): Input<NewPassword>,
@@ -105,6 +107,7 @@ pub async fn reset(
         action: action.clone(),
         errors: errors.clone(),
     })?;
+    metrics.revocation("password_reset");
     Ok(Answer::no_content(
         "/login",
         "Your password was changed and every session signed out; sign in with the new one",

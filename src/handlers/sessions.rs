@@ -8,6 +8,7 @@ use crate::accounts::{Accounts, Client};
 use crate::auth::extract::CurrentUser;
 use crate::error::AppError;
 use crate::http::input::{Input, NoFields};
+use crate::metrics::Metrics;
 use crate::views::json::{ListJson, SessionJson};
 use crate::views::pages::{SessionView, SessionsPage};
 use crate::web::answer::Answer;
@@ -35,26 +36,30 @@ pub async fn list(
 
 pub async fn revoke(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     CurrentUser(identity): CurrentUser,
     path: web::Path<String>,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
-    Ok(
-        match accounts.revoke_session(&identity, &client, &path).await? {
-            Revoked::This => Answer::signed_out("/login", "This session was signed out"),
-            Revoked::Other => Answer::no_content("/me/sessions", "Session revoked"),
-        },
-    )
+    let revoked = accounts.revoke_session(&identity, &client, &path).await?;
+    metrics.revocation("session_revoked");
+    Ok(match revoked {
+        Revoked::This => Answer::signed_out("/login", "This session was signed out"),
+        Revoked::Other => Answer::no_content("/me/sessions", "Session revoked"),
+    })
 }
 
 pub async fn logout_others(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     CurrentUser(identity): CurrentUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
-    let message = match accounts.sign_out_others(&identity, &client).await? {
+    let ended = accounts.sign_out_others(&identity, &client).await?;
+    metrics.revocation("sessions_revoked");
+    let message = match ended {
         0 => "There were no other sessions".to_string(),
         1 => "Signed out of 1 other session".to_string(),
         n => format!("Signed out of {n} other sessions"),

@@ -13,6 +13,7 @@ use crate::http::cookies;
 use crate::http::input::Input;
 use crate::http::pending::PendingSignIn;
 use crate::http::redirect;
+use crate::metrics::{Metrics, sign_in_outcome};
 use crate::views::pages::Layout;
 use crate::views::two_factor::{
     RecoveryCodesJson, RecoveryCodesPage, SecondStepPage, SetupPage, TwoFactorPage,
@@ -92,6 +93,7 @@ pub async fn set_up(
 
 pub async fn enable(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     CurrentUser(identity): CurrentUser,
     Input(input): Input<CodeOnly>,
@@ -113,11 +115,13 @@ pub async fn enable(
         }
         other => other?,
     };
+    metrics.revocation("two_factor_enabled");
     Ok(recovery_codes(codes, true))
 }
 
 pub async fn disable(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     CurrentUser(identity): CurrentUser,
     Input(input): Input<PasswordAndCode>,
@@ -129,6 +133,7 @@ pub async fn disable(
     let done = done.or_form(TITLE, move |layout, errors| {
         status_page(layout, status.clone(), errors.clone(), "disable")
     })?;
+    metrics.revocation("two_factor_disabled");
     Ok(Answer::done(
         &done,
         "/me/2fa",
@@ -175,6 +180,7 @@ pub async fn second_step_form(
 /// `POST /login/2fa`: completes a waiting sign-in with a code.
 pub async fn second_step(
     accounts: web::Data<Accounts>,
+    metrics: web::Data<Metrics>,
     client: Client,
     PendingSignIn(pending): PendingSignIn,
     Input(input): Input<SecondStep>,
@@ -184,21 +190,22 @@ pub async fn second_step(
     let shown_next = next.clone();
     let signed_in = accounts
         .complete_sign_in(&token, &input.code, &client)
-        .await
-        .or_form_for(TITLE, move |layout, error| {
-            let message = match error {
-                AppError::WrongCode => {
-                    "That code is wrong or was already used. Try the next code your app shows."
-                }
-                AppError::Validation(_) => "Type the code your authenticator app shows.",
-                _ => return None,
-            };
-            Some(SecondStepPage {
-                layout,
-                next: shown_next.clone(),
-                error: Some(message.to_string()),
-            })
-        })?;
+        .await;
+    metrics.sign_in(sign_in_outcome(&signed_in));
+    let signed_in = signed_in.or_form_for(TITLE, move |layout, error| {
+        let message = match error {
+            AppError::WrongCode => {
+                "That code is wrong or was already used. Try the next code your app shows."
+            }
+            AppError::Validation(_) => "Type the code your authenticator app shows.",
+            _ => return None,
+        };
+        Some(SecondStepPage {
+            layout,
+            next: shown_next.clone(),
+            error: Some(message.to_string()),
+        })
+    })?;
     let message = signed_in
         .recovery_codes_left
         .map(|left| format!("Signed in with a recovery code; {left} left"));

@@ -95,6 +95,13 @@ impl fmt::Display for RedactedSettings<'_> {
         writeln!(f, "secure = {}", s.cookie.secure)?;
         writeln!(f, "[log]")?;
         writeln!(f, "level = {:?}", s.log.level)?;
+        writeln!(
+            f,
+            "format = {:?}",
+            format!("{:?}", s.log.format).to_lowercase()
+        )?;
+        writeln!(f, "[metrics]")?;
+        writeln!(f, "listen = {:?}", s.metrics.listen)?;
         writeln!(f, "[introspection.clients]")?;
         for name in s.introspection.clients.keys() {
             writeln!(f, "{name:?} = [redacted]")?;
