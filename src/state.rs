@@ -21,6 +21,7 @@ use crate::http::csrf::CsrfKey;
 use crate::http::flash::FlashKey;
 use crate::settings::{DatabaseSettings, Settings};
 use crate::web::client::TrustedProxies;
+use crate::web::draining::Draining;
 use crate::web::layout::AssetVersion;
 use crate::web::origin::OriginPolicy;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub database: web::Data<DatabaseSettings>,
     pub key_set: web::Data<KeySet>,
     pub introspection: web::Data<Introspection>,
+    pub draining: web::Data<Draining>,
+    pub pool: db::DbPool,
     pub hash_stats: Arc<HashStats>,
 }
 
@@ -51,6 +54,7 @@ impl AppState {
             url.expose(),
             database.pool_size,
             Duration::from_secs(database.connect_timeout_secs),
+            database.prepared_statements,
         );
         let secret = settings
             .auth
@@ -66,7 +70,7 @@ impl AppState {
         let hash_stats = hasher.stats();
         let dummy_hash = password::dummy_hash(auth.bcrypt_cost)?;
         let accounts = Accounts::new(pool.clone(), auth, tokens.clone(), hasher, dummy_hash);
-        let authenticator = Arc::new(Authenticator::new(pool, tokens));
+        let authenticator = Arc::new(Authenticator::new(pool.clone(), tokens));
         let introspection = Introspection::new(
             accounts.clone(),
             authenticator.clone(),
@@ -91,6 +95,8 @@ impl AppState {
                 &settings.server.static_dir.join("style.css"),
             ))),
             database: web::Data::new(settings.database.clone()),
+            draining: web::Data::new(Draining::default()),
+            pool,
             hash_stats,
         })
     }
