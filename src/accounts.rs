@@ -10,6 +10,7 @@ pub mod profile;
 pub mod registration;
 pub mod sessions;
 pub mod sign_in;
+pub mod two_factor;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use diesel::prelude::*;
 use tokio::sync::Notify;
 
 use crate::auth::hasher::Hasher;
+use crate::auth::sealing::SecretBox;
 use crate::auth::tokens::{IssuedToken, Tokens, secs};
 use crate::db::sessions::{self as session_rows, NewSession, Session};
 use crate::db::users::User;
@@ -36,6 +38,18 @@ pub struct Client {
 pub struct SignedIn {
     pub user: User,
     pub issued: IssuedToken,
+    /// When a recovery code signed this session in: how many the user has left.
+    pub recovery_codes_left: Option<i64>,
+}
+
+impl SignedIn {
+    pub fn new(user: User, issued: IssuedToken) -> Self {
+        SignedIn {
+            user,
+            issued,
+            recovery_codes_left: None,
+        }
+    }
 }
 
 /// Everything the use cases share, built once at start-up. Cloning is cheap (shared
@@ -46,6 +60,8 @@ pub struct Accounts {
     settings: Arc<AuthSettings>,
     tokens: Arc<Tokens>,
     hasher: Hasher,
+    /// Seals and opens second-factor secrets (`auth.encryption_key`).
+    secrets: Arc<SecretBox>,
     /// A bcrypt hash of a random password at the configured cost, verified against
     /// for unknown usernames so that they cost the same work as wrong passwords.
     dummy_hash: Arc<str>,
@@ -66,6 +82,7 @@ impl Accounts {
         settings: Arc<AuthSettings>,
         tokens: Arc<Tokens>,
         hasher: Hasher,
+        secrets: Arc<SecretBox>,
         dummy_hash: String,
     ) -> Self {
         Accounts {
@@ -73,6 +90,7 @@ impl Accounts {
             settings,
             tokens,
             hasher,
+            secrets,
             dummy_hash: dummy_hash.into(),
             slot_freed: Arc::new(std::array::from_fn(|_| Notify::new())),
         }
@@ -112,12 +130,14 @@ impl Accounts {
 
     /// Starts a session for `user` and issues its first token, inside the caller's
     /// transaction. The user's sessions that can no longer be used go first; past
-    /// `auth.max_sessions_per_user`, the least recently used ones end.
+    /// `auth.max_sessions_per_user`, the least recently used ones end. `mfa`: the
+    /// sign-in passed a second factor.
     fn start_session(
         &self,
         conn: &mut PgConnection,
         user: &User,
         client: &Client,
+        mfa: bool,
     ) -> Result<IssuedToken, AppError> {
         session_rows::purge_ended_of_user(
             conn,
@@ -137,6 +157,7 @@ impl Accounts {
             client_address: &client.address,
             user_agent: &user_agent,
             expires_at: Utc::now() + Duration::seconds(lifetime),
+            mfa,
         }
         .insert(conn)?;
         let cap = i64::from(self.settings.max_sessions_per_user.max(1));
@@ -162,6 +183,7 @@ impl Accounts {
         let (ended, started) = (self.ended_before(), self.started_before());
         self.db(move |conn| {
             crate::db::revoked_tokens::purge_expired(conn)?;
+            crate::db::two_factor::purge_expired_challenges(conn)?;
             Ok(session_rows::purge_ended(conn, ended, started)?)
         })
         .await

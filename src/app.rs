@@ -60,6 +60,7 @@ pub fn create_app(
         .app_data(state.cookies.clone())
         .app_data(state.csrf.clone())
         .app_data(state.flash.clone())
+        .app_data(state.pending.clone())
         .app_data(state.origin.clone())
         .app_data(state.proxies.clone())
         .app_data(state.assets.clone())

@@ -7,5 +7,8 @@ pub mod identity;
 pub mod jwt;
 pub mod keys;
 pub mod password;
+pub mod recovery;
+pub mod sealing;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;

@@ -31,6 +31,9 @@ pub enum Command {
     GenSecret,
     /// Validate the settings and print them, secrets redacted.
     CheckConfig,
+    /// Seal every stored second-factor secret again with auth.encryption_key, after a
+    /// rotation (the old key in auth.previous_encryption_keys until this has run).
+    Reseal,
     /// Print a new private signing key in PEM (PKCS#8), for auth.jwt_private_key.
     GenKey {
         /// The algorithm the key is for (auth.jwt_algorithm).

@@ -4,14 +4,16 @@
 use std::time::Duration;
 
 use crate::auth::jwt::Keys;
+use crate::auth::sealing::SecretBox;
 use crate::auth::{keys, password};
-use crate::db::{self, users};
+use crate::db::{self, two_factor, users};
 use crate::domain::{NewPassword, Username};
 use crate::settings::{JwtAlgorithm, RedactedSettings, Settings};
 use crate::startup::Application;
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     migrate(&settings)?;
+    refuse_sealed_secrets_without_a_key(&settings)?;
     let host = settings.server.host.clone();
     let app = Application::build(settings)?;
     let shown_host = if host == "0.0.0.0" || host == "::" {
@@ -22,6 +24,21 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("keycard is listening on http://{shown_host}:{}", app.port());
     actix_web::rt::spawn(app.shutdown().on_signal());
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Production will not start without `auth.encryption_key` once any user has a second
+/// factor: their sign-ins would all fail.
+fn refuse_sealed_secrets_without_a_key(settings: &Settings) -> anyhow::Result<()> {
+    if settings.env != crate::settings::AppEnv::Production || settings.auth.encryption_key.is_some()
+    {
+        return Ok(());
+    }
+    if db::two_factor::anyone_enabled(&mut connect(settings)?)? {
+        anyhow::bail!(
+            "auth.encryption_key is not set, but users have a second factor on: set it (KEYCARD__AUTH__ENCRYPTION_KEY_FILE) to the key their secrets were sealed with"
+        );
+    }
     Ok(())
 }
 
@@ -91,6 +108,41 @@ pub fn check_config(settings: &Settings) -> anyhow::Result<String> {
         format!("{:?}", keys.algorithm())
     ));
     Ok(text)
+}
+
+/// Seals every stored second-factor secret with the current `auth.encryption_key`
+/// (opening them with it or with `auth.previous_encryption_keys`), each in its own
+/// short transaction, so it may run while keycard serves.
+pub fn reseal(settings: &Settings) -> anyhow::Result<String> {
+    use diesel::Connection;
+    let secrets = SecretBox::new(
+        settings.auth.encryption_key.as_ref(),
+        &settings.auth.previous_encryption_keys,
+    )?;
+    if !secrets.can_seal() {
+        anyhow::bail!("auth.encryption_key is not set: there is no key to seal with");
+    }
+    let mut conn = connect(settings)?;
+    db::run_migrations(&mut conn)?;
+    let (mut resealed, mut current) = (0, 0);
+    for (user_id, sealed) in two_factor::all_secrets(&mut conn)? {
+        let opened = secrets
+            .open(user_id, &sealed)
+            .map_err(|e| anyhow::anyhow!("user {user_id}: {e}"))?;
+        if !opened.stale {
+            current += 1;
+            continue;
+        }
+        let fresh = secrets
+            .seal(user_id, &opened.plain)
+            .map_err(|e| anyhow::anyhow!("user {user_id}: {e}"))?;
+        // Unless a sign-in resealed it meanwhile.
+        conn.transaction(|conn| two_factor::reseal_if_unchanged(conn, user_id, &sealed, &fresh))?;
+        resealed += 1;
+    }
+    Ok(format!(
+        "resealed {resealed} secret(s); {current} already used the current key"
+    ))
 }
 
 /// A new PEM private key for ES256 or EdDSA.

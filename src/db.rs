@@ -9,6 +9,7 @@ pub mod revoked_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod signup_attempts;
+pub mod two_factor;
 pub mod users;
 
 use std::pin::pin;

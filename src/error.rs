@@ -41,6 +41,19 @@ pub enum AppError {
     /// Wrong username or password, carried so the login form can be shown again.
     #[error("wrong username or password")]
     BadCredentials,
+    /// The right password of a user with a second factor, and no code (contract §8):
+    /// the problem carries `mfa_required` and the `mfa_token` that `POST /login/2fa`
+    /// completes.
+    #[error(
+        "a second factor is needed: send a code of your authenticator (or a recovery code) as `code`, here or to POST /login/2fa with the mfa_token"
+    )]
+    SecondFactorRequired { mfa_token: crate::settings::Secret },
+    /// A wrong, reused or used-up second-factor code at sign-in.
+    #[error("wrong or already used code")]
+    WrongCode,
+    /// `POST /login/2fa` for a sign-in that expired, was completed, or was voided.
+    #[error("this sign-in has expired or was already completed; sign in again with your password")]
+    SignInExpired,
     #[error("too many {limit}; try again in {retry_after_secs} seconds")]
     TooManyRequests { limit: Limit, retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -94,6 +107,9 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated
             | AppError::BadCredentials
+            | AppError::SecondFactorRequired { .. }
+            | AppError::WrongCode
+            | AppError::SignInExpired
             | AppError::ClientUnauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -130,7 +146,11 @@ impl ResponseError for AppError {
             AppError::Busy(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_SECS));
             }
-            AppError::Unauthenticated | AppError::BadCredentials => {
+            AppError::Unauthenticated
+            | AppError::BadCredentials
+            | AppError::SecondFactorRequired { .. }
+            | AppError::WrongCode
+            | AppError::SignInExpired => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             AppError::ClientUnauthenticated => {

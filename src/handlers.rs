@@ -11,4 +11,5 @@ pub mod login;
 pub mod me;
 pub mod register;
 pub mod sessions;
+pub mod two_factor;
 pub mod users;

@@ -14,6 +14,7 @@ pub mod input;
 pub mod negotiate;
 pub mod origin;
 pub mod pagination;
+pub mod pending;
 pub mod problem;
 pub mod redirect;
 pub mod request_id;

@@ -8,7 +8,7 @@ use actix_web::{guard, web};
 
 use crate::error::AppError;
 use crate::handlers::{
-    admin, health, home, introspection, keys, login, me, register, sessions, users,
+    admin, health, home, introspection, keys, login, me, register, sessions, two_factor, users,
 };
 use crate::http::input::BODY_LIMIT;
 use crate::web::{headers, negotiation, render_errors};
@@ -69,6 +69,11 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
                 .route(get().to(login::form))
                 .route(web::post().to(login::login)),
         )
+        .service(
+            web::resource("/login/2fa")
+                .route(get().to(two_factor::second_step_form))
+                .route(web::post().to(two_factor::second_step)),
+        )
         .service(web::resource("/logout").route(web::post().to(login::logout)))
         .service(web::resource("/refresh").route(web::post().to(login::refresh)));
 
@@ -84,6 +89,16 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/me/sessions/{id}/revoke").route(web::post().to(sessions::revoke)))
     .service(web::resource("/me/logout-others").route(web::post().to(sessions::logout_others)));
 
+    // Second factor
+    cfg.service(web::resource("/me/2fa").route(get().to(two_factor::show)))
+        .service(web::resource("/me/2fa/setup").route(web::post().to(two_factor::set_up)))
+        .service(web::resource("/me/2fa/enable").route(web::post().to(two_factor::enable)))
+        .service(web::resource("/me/2fa/disable").route(web::post().to(two_factor::disable)))
+        .service(
+            web::resource("/me/2fa/recovery-codes")
+                .route(web::post().to(two_factor::new_recovery_codes)),
+        );
+
     // Directory
     cfg.service(web::resource("/users/{id}").route(get().to(users::show)));
 
@@ -93,6 +108,10 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/admin/users/{id}/{action:disable|enable|revoke|delete}")
                 .route(web::post().to(admin::act_on_user)),
+        )
+        .service(
+            web::resource("/admin/users/{id}/2fa/reset")
+                .route(web::post().to(admin::reset_two_factor)),
         )
         .service(web::resource("/admin/revoke-all").route(web::post().to(admin::revoke_all)));
 

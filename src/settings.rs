@@ -179,6 +179,12 @@ pub struct AuthSettings {
     pub hash_threads: usize,
     /// Password hashes that may wait for a thread; past it, `503` with `Retry-After`.
     pub hash_queue_limit: usize,
+    /// Seals second-factor secrets at rest (contract §8); at least 32 bytes, like what
+    /// `keycard gen-secret` prints. Without it, second factors cannot be turned on.
+    pub encryption_key: Option<Secret>,
+    /// Keys that still open secrets sealed before a rotation (`keycard reseal` moves
+    /// them to `encryption_key`).
+    pub previous_encryption_keys: Vec<Secret>,
 }
 
 impl Default for AuthSettings {
@@ -203,6 +209,8 @@ impl Default for AuthSettings {
             signups_per_address_per_hour: 30,
             hash_threads: 0,
             hash_queue_limit: 64,
+            encryption_key: None,
+            previous_encryption_keys: Vec::new(),
         }
     }
 }

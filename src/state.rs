@@ -13,12 +13,14 @@ use crate::auth::authenticate::Authenticator;
 use crate::auth::hasher::{HashStats, Hasher};
 use crate::auth::jwt::Keys;
 use crate::auth::password;
+use crate::auth::sealing::SecretBox;
 use crate::auth::tokens::Tokens;
 use crate::db;
 use crate::handlers::keys::KeySet;
 use crate::http::cookies::CookiePolicy;
 use crate::http::csrf::CsrfKey;
 use crate::http::flash::FlashKey;
+use crate::http::pending::PendingKey;
 use crate::settings::{DatabaseSettings, Settings};
 use crate::web::client::TrustedProxies;
 use crate::web::draining::Draining;
@@ -32,6 +34,7 @@ pub struct AppState {
     pub cookies: web::Data<CookiePolicy>,
     pub csrf: web::Data<CsrfKey>,
     pub flash: web::Data<FlashKey>,
+    pub pending: web::Data<PendingKey>,
     pub origin: web::Data<OriginPolicy>,
     pub proxies: web::Data<TrustedProxies>,
     pub assets: web::Data<AssetVersion>,
@@ -69,7 +72,18 @@ impl AppState {
         let hasher = Hasher::start(auth.hash_threads, auth.hash_queue_limit)?;
         let hash_stats = hasher.stats();
         let dummy_hash = password::dummy_hash(auth.bcrypt_cost)?;
-        let accounts = Accounts::new(pool.clone(), auth, tokens.clone(), hasher, dummy_hash);
+        let secrets = Arc::new(SecretBox::new(
+            auth.encryption_key.as_ref(),
+            &auth.previous_encryption_keys,
+        )?);
+        let accounts = Accounts::new(
+            pool.clone(),
+            auth,
+            tokens.clone(),
+            hasher,
+            secrets,
+            dummy_hash,
+        );
         let authenticator = Arc::new(Authenticator::new(pool.clone(), tokens));
         let introspection = Introspection::new(
             accounts.clone(),
@@ -86,6 +100,7 @@ impl AppState {
             }),
             csrf: web::Data::new(CsrfKey::derive(secret)?),
             flash: web::Data::new(FlashKey::derive(secret)?),
+            pending: web::Data::new(PendingKey::derive(secret)?),
             origin: web::Data::new(OriginPolicy {
                 public_url: settings.server.public_url.clone(),
                 trusted_proxies: settings.server.trusted_proxies.clone(),

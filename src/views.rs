@@ -3,3 +3,4 @@
 pub mod device;
 pub mod json;
 pub mod pages;
+pub mod two_factor;

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 
 use crate::accounts::Accounts;
 use crate::accounts::directory::{no_user, parse_user_id};
-use crate::db::sessions;
 use crate::db::users::{self, Counts, User, UserChanges};
+use crate::db::{sessions, two_factor};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::pagination::ListQuery;
@@ -26,6 +26,8 @@ pub enum AdminAction {
     /// Every token of the user stops working.
     Revoke,
     Delete,
+    /// The user's second factor goes (a lost phone), and every session with it.
+    ResetTwoFactor,
 }
 
 impl AdminAction {
@@ -64,7 +66,9 @@ impl AdminAction {
             AdminAction::SetRole(role) => (Some(role), None),
             AdminAction::Disable => (None, Some(true)),
             AdminAction::Enable => (None, Some(false)),
-            AdminAction::Revoke | AdminAction::Delete => return None,
+            AdminAction::Revoke | AdminAction::Delete | AdminAction::ResetTwoFactor => {
+                return None;
+            }
         };
         Some(UserChanges {
             role,
@@ -76,7 +80,10 @@ impl AdminAction {
     /// Whether every token of the user stops working (a deleted user's sessions go
     /// with the row).
     fn ends_sessions(self) -> bool {
-        matches!(self, AdminAction::Disable | AdminAction::Revoke)
+        matches!(
+            self,
+            AdminAction::Disable | AdminAction::Revoke | AdminAction::ResetTwoFactor
+        )
     }
 
     /// What happened, as the dashboard's flash message says it.
@@ -88,6 +95,9 @@ impl AdminAction {
             AdminAction::Enable => format!("{username} is enabled"),
             AdminAction::Revoke => format!("{username} is signed out everywhere"),
             AdminAction::Delete => format!("{username} was deleted"),
+            AdminAction::ResetTwoFactor => {
+                format!("{username}'s two-factor authentication was reset and they were signed out")
+            }
         }
     }
 }
@@ -141,6 +151,10 @@ pub fn apply(conn: &mut PgConnection, id: i64, action: AdminAction) -> Result<Us
         if action == AdminAction::Delete {
             users::delete(conn, id)?; // sessions go with it (ON DELETE CASCADE)
             return Ok(user);
+        }
+        if action == AdminAction::ResetTwoFactor {
+            two_factor::disable(conn, id)?;
+            return User::find(conn, id)?.ok_or_else(|| no_user(id));
         }
         Ok(match action.changes() {
             Some(changes) => users::update(conn, id, &changes)?,

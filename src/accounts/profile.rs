@@ -74,14 +74,14 @@ impl Accounts {
                 sessions::end_all_of_user(conn, user_id, Some(sid))?;
                 let session = sessions::next_generation(conn, sid)?;
                 let issued = accounts.issue_in(conn, &user, &session)?;
-                Ok(SignedIn { user, issued })
+                Ok(SignedIn::new(user, issued))
             })
         })
         .await
     }
 
     /// The current password, checked like a sign-in (a slot, a failure when wrong).
-    async fn current_password_matches(
+    pub(super) async fn current_password_matches(
         &self,
         identity: &Identity,
         client: &Client,

@@ -93,8 +93,8 @@ impl Accounts {
         let user = self.register(form, client).await?;
         let (accounts, client) = (self.clone(), client.clone());
         self.db(move |conn| {
-            let issued = accounts.start_session(conn, &user, &client)?;
-            Ok(SignedIn { user, issued })
+            let issued = accounts.start_session(conn, &user, &client, false)?;
+            Ok(SignedIn::new(user, issued))
         })
         .await
     }

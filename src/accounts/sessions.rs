@@ -88,9 +88,6 @@ impl Accounts {
             Ok(sessions::extend_expiry(conn, sid, exp)?)
         })
         .await?;
-        Ok(SignedIn {
-            user: identity.user.clone(),
-            issued,
-        })
+        Ok(SignedIn::new(identity.user.clone(), issued))
     }
 }

@@ -1,16 +1,39 @@
-//! Signing in (contract §4): limits first, then the password on the hashing threads,
-//! then, in one transaction that re-reads the user, the session.
+//! Signing in (contract §4, §8): limits first, then the password on the hashing
+//! threads, then, in one transaction that re-reads the user, the second factor (when
+//! the user has one) and the session. A user with a second factor who sent no code
+//! gets a waiting sign-in (`mfa_challenges`) that `complete_sign_in` finishes.
 
 use std::time::Instant;
 
+use chrono::{Duration, Utc};
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
+use crate::accounts::two_factor::{Factor, password_digest};
 use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::password;
 use crate::auth::throttle::{self, Reservation, Slot};
 use crate::db::schema::users as user_rows;
+use crate::db::two_factor as factor_rows;
 use crate::db::users::{self, User, UserChanges};
 use crate::error::{AppError, FieldErrors};
+use crate::settings::Secret;
+
+/// How long a sign-in waits for its second factor (contract §8): as long as the
+/// browser's `mfa_pending` cookie lives.
+const CHALLENGE_SECS: i64 = crate::http::cookies::MFA_PENDING_MAX_AGE_SECS;
+/// Wrong codes a waiting sign-in takes before it is voided (each also counts as a
+/// failed sign-in for the username and address limits).
+const CHALLENGE_WRONG_CODES: i32 = 5;
+
+/// Failures this module records itself: the slot must not be released after them.
+fn recorded(error: &AppError) -> bool {
+    matches!(error, AppError::BadCredentials | AppError::WrongCode)
+}
+
+fn token_hash(mfa_token: &str) -> Vec<u8> {
+    Sha256::digest(mfa_token.as_bytes()).to_vec()
+}
 
 impl Accounts {
     /// Checks the credentials and starts a session. Unknown users, disabled users and
@@ -21,6 +44,7 @@ impl Accounts {
         &self,
         username: &str,
         password: String,
+        code: Option<String>,
         client: &Client,
     ) -> Result<SignedIn, AppError> {
         let mut missing = FieldErrors::default();
@@ -35,10 +59,17 @@ impl Accounts {
         let slot = self
             .take_slot(throttle::username_key(username), &client.address)
             .await?;
-        let outcome = self.check(&slot, password, client).await;
+        let outcome = self.check(&slot, password, code, client).await;
+        self.finish_slot(&slot, &outcome).await;
+        outcome
+    }
+
+    /// After a check: the slot goes back unless the check recorded a failure in it (or
+    /// succeeded), and an attempt waiting on this key may go.
+    async fn finish_slot<T>(&self, slot: &Slot, outcome: &Result<T, AppError>) {
         let freed = self.slot_signal(&slot.username_key);
-        if let Err(error) = &outcome
-            && !matches!(error, AppError::BadCredentials)
+        if let Err(error) = outcome
+            && !recorded(error)
         {
             // The check did not finish: the slot goes back, nothing is recorded.
             let release = slot.clone();
@@ -48,7 +79,6 @@ impl Accounts {
         }
         // One attempt waiting on this key may go now, without waiting for its pause.
         freed.notify_one();
-        outcome
     }
 
     /// A slot to check a password for these keys: waits while every slot is taken by a
@@ -90,6 +120,7 @@ impl Accounts {
         &self,
         slot: &Slot,
         password: String,
+        code: Option<String>,
         client: &Client,
     ) -> Result<SignedIn, AppError> {
         let key = slot.username_key.clone();
@@ -142,11 +173,148 @@ impl Accounts {
                     }
                     None => current,
                 };
+                let mut factor = None;
+                if user.two_factor {
+                    let code = code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+                    let Some(code) = code else {
+                        // The password was right: the slot goes back, but the
+                        // username's failures are forgiven only once a code passes.
+                        throttle::release(conn, &slot)?;
+                        let mfa_token = accounts.open_challenge(conn, &user)?;
+                        return Ok(Err(AppError::SecondFactorRequired { mfa_token }));
+                    };
+                    factor = accounts.accept_code(conn, user.id, code)?;
+                    if factor.is_none() {
+                        throttle::fail(conn, &slot)?;
+                        return Ok(Err(AppError::WrongCode));
+                    }
+                }
                 throttle::succeed(conn, &slot)?;
-                let issued = accounts.start_session(conn, &user, &client)?;
-                Ok(Ok(SignedIn { user, issued }))
+                let issued = accounts.start_session(conn, &user, &client, factor.is_some())?;
+                Ok(Ok(signed_in(user, issued, factor)))
             })
         })
         .await?
+    }
+
+    /// A sign-in waiting for its second factor: the token the client completes it with.
+    fn open_challenge(&self, conn: &mut PgConnection, user: &User) -> Result<Secret, AppError> {
+        let mfa_token = crate::random::token(32);
+        factor_rows::insert_challenge(
+            conn,
+            &token_hash(&mfa_token),
+            user.id,
+            &password_digest(&user.password_hash),
+            Utc::now() + Duration::seconds(CHALLENGE_SECS),
+        )?;
+        Ok(Secret::new(mfa_token))
+    }
+
+    /// `POST /login/2fa`: completes a waiting sign-in with a code. A wrong code is a
+    /// failed sign-in (a slot, like a password check); after
+    /// `CHALLENGE_WRONG_CODES` of them, or once it expired, or when the password changed
+    /// or the account was disabled meanwhile, the waiting sign-in is gone.
+    pub async fn complete_sign_in(
+        &self,
+        mfa_token: &str,
+        code: &str,
+        client: &Client,
+    ) -> Result<SignedIn, AppError> {
+        let mut missing = FieldErrors::default();
+        if mfa_token.is_empty() {
+            missing.add("mfa_token", "is required");
+        }
+        if code.trim().is_empty() {
+            missing.add("code", "is required");
+        }
+        missing.into_result(()).map_err(AppError::Validation)?;
+        let hash = token_hash(mfa_token);
+        let lookup = hash.clone();
+        let username = self
+            .db(move |conn| {
+                use crate::db::schema::{mfa_challenges, users};
+                Ok(mfa_challenges::table
+                    .inner_join(users::table)
+                    .filter(mfa_challenges::token_hash.eq(lookup))
+                    .select(users::username)
+                    .first::<String>(conn)
+                    .optional()?)
+            })
+            .await?
+            .ok_or(AppError::SignInExpired)?;
+        let slot = self
+            .take_slot(throttle::username_key(&username), &client.address)
+            .await?;
+        let (accounts, held, client, code) = (
+            self.clone(),
+            slot.clone(),
+            client.clone(),
+            code.trim().to_string(),
+        );
+        let outcome = self
+            .db(move |conn| {
+                conn.transaction(|conn| accounts.complete_in(conn, &hash, &held, &client, &code))
+            })
+            .await
+            .and_then(|outcome| outcome);
+        self.finish_slot(&slot, &outcome).await;
+        outcome
+    }
+
+    /// The transaction of `complete_sign_in`; an `Ok(Err)` commits what it recorded.
+    fn complete_in(
+        &self,
+        conn: &mut PgConnection,
+        hash: &[u8],
+        slot: &Slot,
+        client: &Client,
+        code: &str,
+    ) -> Result<Result<SignedIn, AppError>, AppError> {
+        let challenge = factor_rows::challenge_for_update(conn, hash)?;
+        let Some(challenge) = challenge.filter(|c| c.expires_at > Utc::now()) else {
+            factor_rows::delete_challenge(conn, hash)?;
+            return Ok(Err(AppError::SignInExpired));
+        };
+        let user: Option<User> = user_rows::table
+            .find(challenge.user_id)
+            .select(User::as_select())
+            .for_update()
+            .first(conn)
+            .optional()?;
+        let Some(user) = user.filter(|u| {
+            !u.disabled
+                && u.two_factor
+                && password_digest(&u.password_hash) == challenge.password_digest
+        }) else {
+            factor_rows::delete_challenge(conn, hash)?;
+            return Ok(Err(AppError::SignInExpired));
+        };
+        let Some(factor) = self.accept_code(conn, user.id, code)? else {
+            throttle::fail(conn, slot)?;
+            if challenge.wrong_codes + 1 >= CHALLENGE_WRONG_CODES {
+                factor_rows::delete_challenge(conn, hash)?;
+            } else {
+                factor_rows::count_wrong_code(conn, hash)?;
+            }
+            return Ok(Err(AppError::WrongCode));
+        };
+        factor_rows::delete_challenge(conn, hash)?;
+        throttle::succeed(conn, slot)?;
+        let issued = self.start_session(conn, &user, client, true)?;
+        Ok(Ok(signed_in(user, issued, Some(factor))))
+    }
+}
+
+fn signed_in(
+    user: User,
+    issued: crate::auth::tokens::IssuedToken,
+    factor: Option<Factor>,
+) -> SignedIn {
+    SignedIn {
+        recovery_codes_left: match factor {
+            Some(Factor::RecoveryCode { left }) => Some(left),
+            _ => None,
+        },
+        ..SignedIn::new(user, issued)
     }
 }

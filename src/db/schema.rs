@@ -10,6 +10,12 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        /// Encrypted with `auth.encryption_key` (`auth::sealing`).
+        totp_secret -> Nullable<Bytea>,
+        totp_pending -> Nullable<Bytea>,
+        totp_last_step -> Nullable<Int8>,
+        /// Generated: `totp_secret IS NOT NULL`.
+        two_factor -> Bool,
     }
 }
 
@@ -23,6 +29,7 @@ diesel::table! {
         client_address -> Text,
         user_agent -> Text,
         expires_at -> Timestamptz,
+        mfa -> Bool,
     }
 }
 
@@ -70,7 +77,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> Int8,
+        code_hash -> Bytea,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Int8,
+        password_digest -> Bytea,
+        expires_at -> Timestamptz,
+        wrong_codes -> Int4,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -78,5 +105,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     signup_attempts,
     user_counts,
-    user_gram_counts
+    user_gram_counts,
+    recovery_codes,
+    mfa_challenges
 );

@@ -19,6 +19,8 @@ pub struct Session {
     pub user_agent: String,
     /// When the newest token issued in this session expires.
     pub expires_at: DateTime<Utc>,
+    /// Started with a second factor.
+    pub mfa: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -29,6 +31,7 @@ pub struct NewSession<'a> {
     pub client_address: &'a str,
     pub user_agent: &'a str,
     pub expires_at: DateTime<Utc>,
+    pub mfa: bool,
 }
 
 impl NewSession<'_> {

@@ -25,6 +25,9 @@ pub struct User {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether a second factor is on (derived from the stored secret, which this
+    /// model never loads).
+    pub two_factor: bool,
 }
 
 impl User {
@@ -236,7 +239,7 @@ struct Total {
 // The searches run as SQL text, which Diesel does not cache: PostgreSQL plans each with
 // the actual pattern instead of settling on one generic plan for all of them.
 const SELECT_USERS: &str = "SELECT id, username, display_name, password_hash, role, disabled, \
-                            created_at, updated_at FROM users";
+                            created_at, updated_at, two_factor FROM users";
 const COUNT_USERS: &str = "SELECT count(*) AS total FROM users";
 const PAGE: &str = "ORDER BY id OFFSET $2 LIMIT $3";
 /// `$1` is `like_pattern(q)`: the pg_trgm index.

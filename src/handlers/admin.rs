@@ -27,6 +27,8 @@ pub struct RoleChange {
 #[derive(Debug, Default, Deserialize)]
 pub struct Confirm {
     confirm: Option<String>,
+    /// Whose second factor `confirm=2fa-reset` is about.
+    user: Option<i64>,
 }
 
 pub async fn dashboard(
@@ -55,6 +57,9 @@ pub async fn dashboard(
             q: query.q,
             me: identity.user.id,
             confirm_revoke_all: confirm.confirm.as_deref() == Some("revoke-all"),
+            confirm_reset_for: confirm
+                .user
+                .filter(|_| confirm.confirm.as_deref() == Some("2fa-reset")),
         }
     }))
 }
@@ -88,6 +93,22 @@ pub async fn act_on_user(
     let action = AdminAction::from_path(&action)
         .ok_or_else(|| AppError::NotFound("there is nothing at this address".into()))?;
     act(&accounts, identity.user.id, &id, action).await
+}
+
+/// `POST /admin/users/{id}/2fa/reset`: a user who lost their authenticator.
+pub async fn reset_two_factor(
+    accounts: web::Data<Accounts>,
+    AdminUser(identity): AdminUser,
+    path: web::Path<String>,
+    Input(_): Input<NoFields>,
+) -> Result<Answer, AppError> {
+    act(
+        &accounts,
+        identity.user.id,
+        &path,
+        AdminAction::ResetTwoFactor,
+    )
+    .await
 }
 
 pub async fn revoke_all(

@@ -19,6 +19,10 @@ pub struct Credentials {
     password: String,
     #[serde(default)]
     next: Option<String>,
+    /// The second factor, for users who have one (contract §8); JSON clients may send
+    /// it with the password, browsers type it on `/login/2fa`.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,21 +54,30 @@ pub async fn login(
     let next = redirect::local_or(input.next.as_deref(), "/me").to_string();
     let (username, shown_next) = (input.username.clone(), next.clone());
     let signed_in = accounts
-        .sign_in(&input.username, input.password, &client)
-        .await
-        .or_form_for("Sign in", move |layout, error| {
-            let message = match error {
-                AppError::Validation(_) => "Enter your username and password.".to_string(),
-                AppError::BadCredentials => error.detail(),
-                _ => return None,
-            };
-            Some(LoginPage {
-                layout,
-                username: username.clone(),
-                next: shown_next.clone(),
-                error: Some(message),
-            })
-        })?;
+        .sign_in(&input.username, input.password, input.code, &client)
+        .await;
+    if let Err(AppError::SecondFactorRequired { mfa_token }) = signed_in {
+        let token = mfa_token.expose().to_string();
+        let step = format!("/login/2fa?next={}", redirect::query_value(&next));
+        return Ok(Answer::second_factor_needed(
+            AppError::SecondFactorRequired { mfa_token },
+            token,
+            &step,
+        ));
+    }
+    let signed_in = signed_in.or_form_for("Sign in", move |layout, error| {
+        let message = match error {
+            AppError::Validation(_) => "Enter your username and password.".to_string(),
+            AppError::BadCredentials | AppError::WrongCode => error.detail(),
+            _ => return None,
+        };
+        Some(LoginPage {
+            layout,
+            username: username.clone(),
+            next: shown_next.clone(),
+            error: Some(message),
+        })
+    })?;
     Ok(Answer::signed_in(&signed_in, &next, None))
 }
 

@@ -8,6 +8,10 @@ use actix_web::http::header::{self, HeaderValue};
 pub const ACCESS_TOKEN: &str = "access_token";
 pub const CSRF: &str = "csrf_token";
 pub const FLASH: &str = "flash";
+pub const MFA_PENDING: &str = "mfa_pending";
+
+/// A sign-in waits this long for its second factor (contract §8).
+pub const MFA_PENDING_MAX_AGE_SECS: i64 = 300;
 
 /// A flash message waits at most this long for the page that shows it.
 pub const FLASH_MAX_AGE_SECS: i64 = 60;
@@ -46,6 +50,13 @@ impl CookiePolicy {
     pub fn flash(&self, value: String) -> Cookie<'static> {
         let mut cookie = self.build(FLASH, value, true);
         cookie.set_max_age(Duration::seconds(FLASH_MAX_AGE_SECS));
+        cookie
+    }
+
+    /// `mfa_pending`: a signed sign-in waiting for its second factor, HttpOnly.
+    pub fn mfa_pending(&self, value: String) -> Cookie<'static> {
+        let mut cookie = self.build(MFA_PENDING, value, true);
+        cookie.set_max_age(Duration::seconds(MFA_PENDING_MAX_AGE_SECS));
         cookie
     }
 

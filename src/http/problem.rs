@@ -16,6 +16,11 @@ pub struct Problem {
     pub errors: Option<FieldErrors>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// A sign-in that needs its second factor (contract §8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<String>,
 }
 
 impl Problem {
@@ -27,6 +32,8 @@ impl Problem {
             detail: detail.into(),
             errors: None,
             request_id: None,
+            mfa_required: None,
+            mfa_token: None,
         }
     }
 

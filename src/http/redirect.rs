@@ -35,7 +35,12 @@ pub fn to_login(req: &HttpRequest) -> HttpResponse {
 }
 
 pub fn login_url(next: &str) -> String {
-    format!("/login?next={}", utf8_percent_encode(next, QUERY_VALUE))
+    format!("/login?next={}", query_value(next))
+}
+
+/// A path escaped to travel as a query parameter's value.
+pub fn query_value(path: &str) -> String {
+    utf8_percent_encode(path, QUERY_VALUE).to_string()
 }
 
 /// A path on this site: starts with one `/`, not `//` or `/\` (which browsers treat as

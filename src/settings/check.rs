@@ -8,6 +8,7 @@ use super::{AppEnv, Secret, Settings};
 /// Production refuses them: they are public.
 pub const SHIPPED_SECRETS: &[&str] = &[
     "test-secret-do-not-use-in-production-0123456789",
+    "test-encryption-key-do-not-use-in-production-0123",
     "change-me",
     "changeme",
     "secret",
@@ -45,6 +46,44 @@ pub fn finalize(mut settings: Settings) -> Result<(Settings, Vec<String>), Strin
         for secret in &settings.auth.jwt_previous_secrets {
             refuse_weak("auth.jwt_previous_secrets", secret)?;
         }
+    }
+
+    if settings
+        .auth
+        .encryption_key
+        .as_ref()
+        .is_some_and(|key| key.expose().is_empty())
+    {
+        settings.auth.encryption_key = None;
+    }
+    let encryption_keys = settings
+        .auth
+        .encryption_key
+        .iter()
+        .map(|key| ("auth.encryption_key", key))
+        .chain(
+            settings
+                .auth
+                .previous_encryption_keys
+                .iter()
+                .map(|key| ("auth.previous_encryption_keys", key)),
+        );
+    for (name, key) in encryption_keys {
+        if key.expose().len() < crate::auth::sealing::MIN_KEY_BYTES {
+            return Err(format!(
+                "{name} is shorter than {} bytes (run `keycard gen-secret`)",
+                crate::auth::sealing::MIN_KEY_BYTES
+            ));
+        }
+        if production {
+            refuse_weak(name, key)?;
+        }
+    }
+    if production && settings.auth.encryption_key.is_none() {
+        warnings.push(
+            "auth.encryption_key is not set: users cannot turn on a second factor (run `keycard gen-secret` for one)"
+                .into(),
+        );
     }
 
     let algorithm = settings.auth.jwt_algorithm;
@@ -176,6 +215,7 @@ mod tests {
             ..Default::default()
         };
         s.auth.jwt_secret = secret.map(Secret::new);
+        s.auth.encryption_key = Some(Secret::new(random_secret()));
         s
     }
 
@@ -251,6 +291,32 @@ mod tests {
         let err = finalize(s).unwrap_err();
         assert!(err.contains("introspection.clients.billing"), "{err}");
         assert!(!err.contains("short-client-secret"), "{err}");
+    }
+
+    #[test]
+    fn encryption_keys_must_be_long_and_fresh_and_production_warns_without_one() {
+        let mut s = production(Some(&random_secret()));
+        s.auth.encryption_key = Some(Secret::new("short-key-value"));
+        let err = finalize(s).unwrap_err();
+        assert!(err.contains("auth.encryption_key") && !err.contains("short-key-value"));
+        let mut s = production(Some(&random_secret()));
+        s.auth.encryption_key = Some(Secret::new(SHIPPED_SECRETS[1]));
+        assert!(finalize(s).unwrap_err().contains("auth.encryption_key"));
+        let mut s = production(Some(&random_secret()));
+        s.auth.previous_encryption_keys = vec![Secret::new("old")];
+        assert!(
+            finalize(s)
+                .unwrap_err()
+                .contains("auth.previous_encryption_keys")
+        );
+        let mut s = production(Some(&random_secret()));
+        s.auth.encryption_key = None;
+        s.server.public_url = "https://id.example.com".into();
+        let (_, warnings) = finalize(s).unwrap();
+        assert!(
+            warnings.iter().any(|w| w.contains("auth.encryption_key")),
+            "{warnings:?}"
+        );
     }
 
     #[test]

@@ -12,7 +12,11 @@ use super::{AppEnv, Settings};
 
 const ENV_PREFIX: &str = "KEYCARD__";
 /// Keys whose environment value is a comma-separated list.
-const LIST_KEYS: &[&str] = &["auth.jwt_previous_secrets", "server.trusted_proxies"];
+const LIST_KEYS: &[&str] = &[
+    "auth.jwt_previous_secrets",
+    "auth.previous_encryption_keys",
+    "server.trusted_proxies",
+];
 /// Keys whose environment value is PEM text: one key, or several PEM blocks one after
 /// the other (a PEM holds no comma, but it holds newlines, which must survive).
 const PEM_LIST_KEYS: &[&str] = &["auth.jwt_previous_keys"];

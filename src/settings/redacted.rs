@@ -93,6 +93,12 @@ impl fmt::Display for RedactedSettings<'_> {
         )?;
         writeln!(f, "hash_threads = {}", a.hash_threads)?;
         writeln!(f, "hash_queue_limit = {}", a.hash_queue_limit)?;
+        writeln!(f, "encryption_key = {}", secret(&a.encryption_key))?;
+        writeln!(
+            f,
+            "previous_encryption_keys = [redacted] ({} set)",
+            a.previous_encryption_keys.len()
+        )?;
         writeln!(f, "[cookie]")?;
         writeln!(f, "secure = {}", s.cookie.secure)?;
         writeln!(f, "[log]")?;
@@ -117,6 +123,8 @@ mod tests {
         s.database.url = Some(Secret::new("postgres://u:db-password@h/d"));
         s.auth.jwt_private_key = Some(Secret::new("private-key-pem"));
         s.auth.jwt_previous_keys = vec![Secret::new("previous-key-pem")];
+        s.auth.encryption_key = Some(Secret::new("encryption-key-value"));
+        s.auth.previous_encryption_keys = vec![Secret::new("old-encryption-key")];
         s.introspection
             .clients
             .insert("billing".into(), Secret::new("client-secret-value"));
@@ -130,6 +138,8 @@ mod tests {
             "private-key-pem",
             "previous-key-pem",
             "client-secret-value",
+            "encryption-key-value",
+            "old-encryption-key",
         ] {
             assert!(!text.contains(hidden), "{hidden} leaked: {text}");
         }

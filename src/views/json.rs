@@ -16,6 +16,7 @@ pub struct UserJson {
     pub disabled: bool,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    pub two_factor: bool,
 }
 
 impl From<&User> for UserJson {
@@ -27,6 +28,7 @@ impl From<&User> for UserJson {
             role: user.role,
             disabled: user.disabled,
             created_at: user.created_at,
+            two_factor: user.two_factor,
         }
     }
 }
@@ -58,6 +60,9 @@ pub struct TokenJson {
     #[serde(serialize_with = "rfc3339")]
     pub expires_at: DateTime<Utc>,
     pub user: UserJson,
+    /// Only after a sign-in with a recovery code: how many are left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes_left: Option<i64>,
 }
 
 /// A page of a list: `{"items","page","per_page","total"}`.
@@ -80,6 +85,8 @@ pub struct SessionJson {
     pub client_address: String,
     pub user_agent: String,
     pub current: bool,
+    /// Started with a second factor.
+    pub mfa: bool,
 }
 
 impl SessionJson {
@@ -91,6 +98,7 @@ impl SessionJson {
             client_address: session.client_address.clone(),
             user_agent: session.user_agent.clone(),
             current,
+            mfa: session.mfa,
         }
     }
 }

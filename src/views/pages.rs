@@ -92,6 +92,7 @@ pub struct UserView {
     pub display_name: Option<String>,
     pub role: Role,
     pub disabled: bool,
+    pub two_factor: bool,
     pub created: String,
 }
 
@@ -113,6 +114,7 @@ impl From<&crate::db::users::User> for UserView {
             display_name: user.display_name.clone(),
             role: user.role,
             disabled: user.disabled,
+            two_factor: user.two_factor,
             created: readable_time(&user.created_at),
         }
     }
@@ -163,6 +165,8 @@ pub struct MePage {
 
 pub struct SessionView {
     pub id: String,
+    /// Started with a second factor.
+    pub mfa: bool,
     pub device: String,
     pub user_agent: String,
     pub client_address: String,
@@ -175,6 +179,7 @@ impl SessionView {
     pub fn new(session: &crate::db::sessions::Session, current: bool) -> Self {
         SessionView {
             id: session.id.to_string(),
+            mfa: session.mfa,
             device: crate::views::device::describe(&session.user_agent),
             user_agent: session.user_agent.clone(),
             client_address: session.client_address.clone(),
@@ -220,4 +225,12 @@ pub struct AdminPage {
     pub me: i64,
     /// Showing the "sign everyone out" confirmation.
     pub confirm_revoke_all: bool,
+    /// The user whose second-factor reset is being confirmed.
+    pub confirm_reset_for: Option<i64>,
+}
+
+impl AdminPage {
+    pub fn confirming_reset_of(&self, id: &i64) -> bool {
+        self.confirm_reset_for == Some(*id)
+    }
 }

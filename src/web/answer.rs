@@ -17,6 +17,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::cookies::{self, CookiePolicy};
 use crate::http::csrf::{Binding, CsrfKey};
 use crate::http::flash::FlashKey;
+use crate::http::pending::PendingKey;
 use crate::views::json::{TokenJson, UserJson};
 use crate::views::pages::Layout;
 use crate::web::layout::layout;
@@ -30,6 +31,8 @@ enum JsonPart {
     NoContent,
     /// A form-only page (`406`, naming the JSON endpoint to use instead).
     NotAcceptable(&'static str),
+    /// A problem (rendered by `web::render_errors`), where browsers go on elsewhere.
+    Problem(AppError),
 }
 
 /// What browsers get.
@@ -53,6 +56,8 @@ enum CookieChange {
     },
     /// A fresh CSRF value bound to a session just started.
     Csrf(Binding),
+    /// A sign-in waiting for its second factor (the `mfa_token`, signed on the way out).
+    MfaPending(String),
     Clear(&'static str),
 }
 
@@ -159,6 +164,7 @@ impl Answer {
             token_type: "Bearer",
             expires_at: issued.claims.expires_at(),
             user: UserJson::from(&signed_in.user),
+            recovery_codes_left: signed_in.recovery_codes_left,
         };
         Answer {
             json: JsonPart::Body(StatusCode::OK, to_json(&body)),
@@ -177,6 +183,27 @@ impl Answer {
         }
     }
 
+    /// The right password of a user with a second factor and no code: JSON clients get
+    /// `required` (the `401` problem with the `mfa_token`); browsers a `303` to the code
+    /// form at `location`, the token in the signed `mfa_pending` cookie.
+    pub fn second_factor_needed(required: AppError, mfa_token: String, location: &str) -> Answer {
+        Answer {
+            json: JsonPart::Problem(required),
+            html: HtmlPart::SeeOther {
+                location: location.to_string(),
+                flash: None,
+            },
+            location: None,
+            cookies: vec![CookieChange::MfaPending(mfa_token)],
+        }
+    }
+
+    /// The same answer, also deleting the cookie `name`.
+    pub fn clearing(mut self, name: &'static str) -> Answer {
+        self.cookies.push(CookieChange::Clear(name));
+        self
+    }
+
     /// The caller's own session ended: `204`, or a `303` to `location` saying so; the
     /// token and CSRF cookies are cleared either way.
     pub fn signed_out(location: &str, message: &str) -> Answer {
@@ -191,12 +218,16 @@ impl Answer {
 
     fn respond(self, req: &HttpRequest) -> Result<HttpResponse, AppError> {
         let format = format_of(req);
-        let mut builder = match (&self.json, format) {
+        let json = match (self.json, format) {
+            (JsonPart::Problem(error), Format::Json) => return Err(error),
+            (json, _) => json,
+        };
+        let mut builder = match (&json, format) {
             (JsonPart::NotAcceptable(detail), Format::Json) => {
                 return Err(AppError::NotAcceptable((*detail).into()));
             }
             (JsonPart::Body(status, _), Format::Json) => HttpResponse::build(*status),
-            (JsonPart::NoContent, Format::Json) => HttpResponse::NoContent(),
+            (JsonPart::NoContent | JsonPart::Problem(_), Format::Json) => HttpResponse::NoContent(),
             (_, Format::Html) => match &self.html {
                 HtmlPart::Page { status, .. } => HttpResponse::build(*status),
                 HtmlPart::SeeOther { .. } => HttpResponse::SeeOther(),
@@ -210,6 +241,9 @@ impl Answer {
                     max_age_secs,
                 } => policy.access_token(token.clone(), *max_age_secs),
                 CookieChange::Csrf(binding) => policy.csrf(data::<CsrfKey>(req)?.mint(*binding)),
+                CookieChange::MfaPending(token) => {
+                    policy.mfa_pending(data::<PendingKey>(req)?.seal(token))
+                }
                 CookieChange::Clear(name) => policy.removal(name),
             });
         }
@@ -218,11 +252,13 @@ impl Answer {
                 if let Some(location) = &self.location {
                     builder.insert_header((header::LOCATION, location.as_str()));
                 }
-                match self.json {
+                match json {
                     JsonPart::Body(_, body) => Ok(builder
                         .content_type("application/json")
                         .body(body.map_err(|e| AppError::internal(anyhow::anyhow!(e)))?)),
-                    JsonPart::NoContent | JsonPart::NotAcceptable(_) => Ok(builder.finish()),
+                    JsonPart::NoContent | JsonPart::NotAcceptable(_) | JsonPart::Problem(_) => {
+                        Ok(builder.finish())
+                    }
                 }
             }
             Format::Html => match self.html {

@@ -102,6 +102,10 @@ fn render(req: &HttpRequest, old: HttpResponse) -> HttpResponse {
     };
     let mut problem = Problem::new(status, detail);
     problem.errors = errors;
+    if let Some(AppError::SecondFactorRequired { mfa_token }) = app_error {
+        problem.mfa_required = Some(true);
+        problem.mfa_token = Some(mfa_token.expose().to_string());
+    }
     if status.is_server_error() {
         problem.request_id = Some(request_id.clone());
     }

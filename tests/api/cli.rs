@@ -56,6 +56,7 @@ fn every_command_has_help() {
         &["create-admin", "--help"],
         &["gen-secret", "--help"],
         &["check-config", "--help"],
+        &["reseal", "--help"],
     ] {
         let output = keycard(args, &[]);
         assert!(output.status.success(), "{args:?}");
@@ -230,5 +231,75 @@ async fn create_admin_creates_then_promotes_and_refuses_bad_input() {
     assert_one_line_failure(
         &keycard(&["create-admin", "other"], &unreachable),
         "database unreachable",
+    );
+}
+
+#[tokio::test]
+async fn reseal_moves_second_factor_secrets_to_a_new_encryption_key() {
+    let app = crate::helpers::spawn_app().await;
+    let (user, _, secret, _) = crate::two_factor::enrolled(&app).await;
+    let old = app.settings.auth.encryption_key.clone().unwrap();
+    let new = "a-brand-new-encryption-key-0123456789abcdef";
+    let url = app.database_url.as_str();
+    let output = keycard(
+        &["reseal"],
+        &[
+            ("DATABASE_URL", url),
+            ("KEYCARD__AUTH__ENCRYPTION_KEY", new),
+            ("KEYCARD__AUTH__PREVIOUS_ENCRYPTION_KEYS", old.expose()),
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout(&output).contains("resealed 1 secret(s)"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!stdout(&output).contains(new) && !stdout(&output).contains(old.expose()));
+
+    // The new key alone now opens the secret: a code signs in.
+    let mut settings = app.settings.clone();
+    settings.auth.encryption_key = Some(keycard::settings::Secret::new(new));
+    let rotated = crate::helpers::spawn_with_settings(settings).await;
+    let body = serde_json::json!({
+        "username": user["username"],
+        "password": crate::helpers::PASSWORD,
+        "code": crate::two_factor::code(&secret, 1),
+    });
+    let response = rotated.post_json_anonymously("/login", &body).await;
+    assert_eq!(response.status().as_u16(), 200);
+
+    // Without the key that sealed them, the secrets stay where they are.
+    let output = keycard(
+        &["reseal"],
+        &[
+            ("DATABASE_URL", url),
+            ("KEYCARD__AUTH__ENCRYPTION_KEY", old.expose()),
+        ],
+    );
+    assert_one_line_failure(&output, "no longer configured");
+}
+
+#[tokio::test]
+async fn production_refuses_to_serve_without_the_key_once_anyone_has_a_second_factor() {
+    let app = crate::helpers::spawn_app().await;
+    let env = [
+        ("KEYCARD_ENV", "production"),
+        ("DATABASE_URL", app.database_url.as_str()),
+        (
+            "KEYCARD__AUTH__JWT_SECRET",
+            "a-very-secret-signing-key-0123456789abcdef",
+        ),
+        ("KEYCARD__SERVER__PORT", "0"),
+    ];
+    crate::two_factor::enrolled(&app).await;
+    let output = keycard(&["serve"], &env);
+    assert!(!output.status.success(), "{output:?}");
+    // Warnings are logged first; the failure is the last line.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: auth.encryption_key is not set"),
+        "{stderr}"
     );
 }

@@ -24,4 +24,5 @@ mod shutdown;
 mod static_files;
 mod throttle;
 mod tokens;
+mod two_factor;
 mod users;

@@ -35,9 +35,11 @@ async fn json_sign_up_answers_201_with_location_and_the_user_without_secrets() {
             "display_name",
             "id",
             "role",
+            "two_factor",
             "username"
         ]
     );
+    assert_eq!(user["two_factor"], false);
     assert!(user["created_at"].as_str().unwrap().ends_with('Z'));
 }
 

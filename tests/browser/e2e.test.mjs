@@ -6,6 +6,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -111,6 +112,29 @@ async function signIn(page, username, password) {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The RFC 6238 code of a base32 secret (as read off the setup page, spaces and all),
+ * `offset` 30-second steps from now: what an authenticator app would show. */
+function totp(secret, offset = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const key = [];
+  for (const c of secret.replace(/[\s=]/g, '')) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      key.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
+  const mac = createHmac('sha1', Buffer.from(key)).update(counter).digest();
+  const at = mac[19] & 0xf;
+  const number = ((mac[at] & 0x7f) << 24) | (mac[at + 1] << 16) | (mac[at + 2] << 8) | mac[at + 3];
+  return String(number % 1_000_000).padStart(6, '0');
 }
 
 /** Sign-ups through the JSON API, from a program without cookies. */
@@ -378,3 +402,115 @@ test('everything works with JavaScript turned off', async () => {
   assert.equal(path(page), '/');
   await context.close();
 });
+
+test('a user turns on a second factor, signs in with codes, and an admin resets it', async (t) => {
+  await seedUsers(['carol_2fa']);
+  const carol = await visitor();
+  const { page } = carol;
+  let secret;
+  let codes;
+
+  await t.test('enrolment: read the key off the page, confirm with a code', async () => {
+    await signIn(page, 'carol_2fa', PASSWORD);
+    assert.equal(path(page), '/me');
+    await page.getByRole('link', { name: 'set up' }).click();
+    assert.equal(path(page), '/me/2fa');
+    assert.match(await page.locator('main').innerText(), /Off\./);
+    await inspect(page, 'two-factor');
+
+    await page.getByLabel('Your password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Set up' }).click();
+    assert.equal(path(page), '/me/2fa/setup');
+    assert.ok(await page.getByRole('img', { name: /QR code/ }).isVisible(), 'a QR code drawn by the server');
+    secret = await page.locator('#totp-secret').innerText();
+    assert.match(secret, /^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/);
+    await inspect(page, 'two-factor-setup');
+
+    await page.getByLabel('Code', { exact: true }).fill('123');
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    assert.match(await page.locator('.error-summary').innerText(), /not the current code/);
+    assert.equal(await page.locator('#totp-secret').innerText(), secret, 'the same key again');
+    await inspect(page, 'two-factor-setup-error');
+
+    await page.getByLabel('Code', { exact: true }).fill(totp(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    codes = await page.locator('#recovery-codes li').allInnerTexts();
+    assert.equal(codes.length, 10);
+    assert.match(await page.locator('main').innerText(), /shown only now/);
+    await inspect(page, 'recovery-codes');
+
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    assert.match(await page.locator('main').innerText(), /You have 10 unused\s+recovery codes left/);
+    await inspect(page, 'two-factor-on');
+  });
+
+  await t.test('signing in asks for the code, and a wrong one is refused', async () => {
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await signIn(page, 'carol_2fa', PASSWORD);
+    assert.equal(path(page), '/login/2fa?next=/me');
+    const field = page.getByLabel('Code from your authenticator app');
+    assert.equal(await field.getAttribute('autocomplete'), 'one-time-code');
+    assert.equal(await field.getAttribute('inputmode'), 'numeric');
+    await inspect(page, 'login-2fa');
+
+    await field.fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.match(await page.locator('.error-summary').innerText(), /wrong or was already used/);
+    await inspect(page, 'login-2fa-error');
+
+    await page.getByLabel('Code from your authenticator app').fill(totp(secret, 1));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.equal(path(page), '/me');
+    await page.goto('/me/sessions');
+    assert.match(await page.locator('.session.current').innerText(), /Second factor\s+used at sign-in/);
+  });
+
+  await t.test('a recovery code works once and says how many are left', async () => {
+    await page.goto('/me');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await signIn(page, 'carol_2fa', PASSWORD);
+    await page.getByLabel('Code from your authenticator app').fill(codes[0]);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.equal(path(page), '/me');
+    assert.match(await page.locator('.flash').innerText(), /recovery code; 9 left/);
+  });
+
+  await t.test('an admin resets the second factor of a user who lost their phone', async () => {
+    const admin = await visitor();
+    await signIn(admin.page, ADMIN, ADMIN_PASSWORD);
+    await admin.page.goto('/admin?q=carol_2fa');
+    assert.match(await admin.page.locator('tbody').innerText(), /carol_2fa[\s\S]*\bon\b/);
+    await admin.page.getByRole('link', { name: 'Reset 2FA… of carol_2fa' }).click();
+    assert.match(path(admin.page), /^\/admin\?q=carol_2fa&page=1&confirm=2fa-reset&user=\d+$/);
+    await inspect(admin.page, 'admin-2fa-reset');
+    await admin.page.getByRole('button', { name: 'Yes, reset 2FA of carol_2fa' }).click();
+    assert.match(await admin.page.locator('.flash').innerText(), /carol_2fa's two-factor authentication was reset/);
+    await page.goto('/me');
+    assert.equal(path(page), '/login?next=/me', 'the user was signed out');
+    await signIn(page, 'carol_2fa', PASSWORD);
+    assert.equal(path(page), '/me', 'and signs in with the password alone');
+    await admin.context.close();
+  });
+  await carol.context.close();
+});
+
+test('the second factor works with JavaScript turned off', async () => {
+  await seedUsers(['nojs_2fa']);
+  const { context, page } = await visitor({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+  await signIn(page, 'nojs_2fa', PASSWORD);
+  await page.goto('/me/2fa');
+  await page.getByLabel('Your password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set up' }).click();
+  const secret = await page.locator('#totp-secret').innerText();
+  await page.getByLabel('Code', { exact: true }).fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  assert.equal(await page.locator('#recovery-codes li').count(), 10);
+  await page.goto('/me');
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await signIn(page, 'nojs_2fa', PASSWORD);
+  await page.getByLabel('Code from your authenticator app').fill(totp(secret, 1));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(path(page), '/me');
+  await context.close();
+});
+

@@ -20,6 +20,44 @@ impl TestApp {
         .unwrap();
     }
 
+    /// The one `bigint` a query returns (as its column `v`).
+    pub async fn scalar(&self, query: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            v: i64,
+        }
+        let (url, query) = (self.database_url.clone(), query.to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            diesel::sql_query(query)
+                .get_result::<Row>(&mut conn)
+                .unwrap()
+                .v
+        })
+        .await
+        .unwrap()
+    }
+
+    /// The one `bytea` a query returns (as its column `v`).
+    pub async fn bytes(&self, query: &str) -> Vec<u8> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Bytea)]
+            v: Vec<u8>,
+        }
+        let (url, query) = (self.database_url.clone(), query.to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&url).unwrap();
+            diesel::sql_query(query)
+                .get_result::<Row>(&mut conn)
+                .unwrap()
+                .v
+        })
+        .await
+        .unwrap()
+    }
+
     pub async fn count_users(&self) -> i64 {
         let url = self.database_url.clone();
         tokio::task::spawn_blocking(move || {
