@@ -4,10 +4,13 @@
 //! blocking pool through `db::blocking`, bcrypt on the `auth::hasher` threads).
 
 pub mod admin;
+pub mod audit;
 pub mod directory;
 pub mod introspection;
+pub mod lockouts;
 pub mod profile;
 pub mod registration;
+pub mod reset_links;
 pub mod sessions;
 pub mod sign_in;
 pub mod two_factor;
@@ -27,11 +30,13 @@ use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::settings::AuthSettings;
 
-/// Who is calling from where: for limits and the session list.
-#[derive(Debug, Clone)]
+/// Who is calling from where: for limits, the session list and the audit log.
+#[derive(Debug, Clone, Default)]
 pub struct Client {
     pub address: String,
     pub user_agent: String,
+    /// The request's `X-Request-Id`, recorded with audit events.
+    pub request_id: String,
 }
 
 /// A session just started (or renewed on purpose), with the token that carries it.
@@ -62,6 +67,8 @@ pub struct Accounts {
     hasher: Hasher,
     /// Seals and opens second-factor secrets (`auth.encryption_key`).
     secrets: Arc<SecretBox>,
+    /// `audit.retention_days`.
+    audit_retention_days: u32,
     /// A bcrypt hash of a random password at the configured cost, verified against
     /// for unknown usernames so that they cost the same work as wrong passwords.
     dummy_hash: Arc<str>,
@@ -83,6 +90,7 @@ impl Accounts {
         tokens: Arc<Tokens>,
         hasher: Hasher,
         secrets: Arc<SecretBox>,
+        audit_retention_days: u32,
         dummy_hash: String,
     ) -> Self {
         Accounts {
@@ -91,6 +99,7 @@ impl Accounts {
             tokens,
             hasher,
             secrets,
+            audit_retention_days,
             dummy_hash: dummy_hash.into(),
             slot_freed: Arc::new(std::array::from_fn(|_| Notify::new())),
         }
@@ -181,9 +190,12 @@ impl Accounts {
     /// past their token's life. Returns how many sessions ended.
     pub async fn sweep(&self) -> Result<usize, AppError> {
         let (ended, started) = (self.ended_before(), self.started_before());
+        let self_for_sweep = self.clone();
         self.db(move |conn| {
             crate::db::revoked_tokens::purge_expired(conn)?;
             crate::db::two_factor::purge_expired_challenges(conn)?;
+            crate::db::password_resets::purge_expired(conn)?;
+            self_for_sweep.purge_old_events(conn, Utc::now())?;
             Ok(session_rows::purge_ended(conn, ended, started)?)
         })
         .await

@@ -34,6 +34,11 @@ pub enum Command {
     /// Seal every stored second-factor secret again with auth.encryption_key, after a
     /// rotation (the old key in auth.previous_encryption_keys until this has run).
     Reseal,
+    /// Print a one-time password-reset link for a user (valid auth.reset_link_ttl_secs).
+    ResetLink {
+        /// The user's name (any letter case).
+        username: String,
+    },
     /// Print a new private signing key in PEM (PKCS#8), for auth.jwt_private_key.
     GenKey {
         /// The algorithm the key is for (auth.jwt_algorithm).

@@ -110,6 +110,36 @@ pub fn check_config(settings: &Settings) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// A one-time password-reset link for `username` (contract §9), recorded in the audit
+/// log as made from the command line. The site's address is `server.public_url`, else
+/// `http://host:port` from the settings.
+pub fn reset_link(settings: &Settings, username: &str) -> anyhow::Result<String> {
+    let mut conn = connect(settings)?;
+    db::run_migrations(&mut conn)?;
+    let user = users::User::find_by_username(&mut conn, username)?
+        .ok_or_else(|| anyhow::anyhow!("no user named {username}"))?;
+    let mut made = crate::accounts::audit::event(
+        crate::domain::EventKind::ResetLinkCreated,
+        None,
+        Some(&user),
+        &crate::accounts::Client::default(),
+    );
+    made.details = serde_json::json!({"by": "command line"});
+    let link = crate::accounts::reset_links::make_link(
+        &mut conn,
+        &user,
+        settings.auth.reset_link_ttl_secs,
+        &made,
+    )
+    .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+    let site = if settings.server.public_url.is_empty() {
+        format!("http://{}:{}", settings.server.host, settings.server.port)
+    } else {
+        settings.server.public_url.clone()
+    };
+    Ok(format!("{site}{}", link.path))
+}
+
 /// Seals every stored second-factor secret with the current `auth.encryption_key`
 /// (opening them with it or with `auth.previous_encryption_keys`), each in its own
 /// short transaction, so it may run while keycard serves.

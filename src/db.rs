@@ -2,8 +2,10 @@
 //! (`db::outage`), the `blocking` helper that runs Diesel on actix's blocking pool
 //! (never on an async worker), and the embedded migrations.
 
+pub mod audit;
 pub mod login_failures;
 pub mod outage;
+pub mod password_resets;
 pub mod pool;
 pub mod revoked_tokens;
 pub mod schema;

@@ -3,11 +3,13 @@
 
 pub mod common_passwords;
 pub mod display_name;
+pub mod event_kind;
 pub mod password;
 pub mod role;
 pub mod username;
 
 pub use display_name::DisplayName;
+pub use event_kind::EventKind;
 pub use password::NewPassword;
 pub use role::Role;
 pub use username::Username;

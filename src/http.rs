@@ -3,6 +3,7 @@
 //! redirect targets, request ids, pagination, and the request-body extractor. Nothing
 //! here imports a module above `error` (see the README's "Code layout").
 
+pub mod audit_query;
 pub mod basic;
 pub mod bearer;
 pub mod body;

@@ -51,6 +51,10 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("{}", commands::create_admin(&settings, &username)?);
             Ok(())
         }
+        Command::ResetLink { username } => {
+            println!("{}", commands::reset_link(&settings, &username)?);
+            Ok(())
+        }
         Command::Reseal => {
             println!("{}", commands::reseal(&settings)?);
             Ok(())

@@ -8,7 +8,8 @@ use actix_web::{guard, web};
 
 use crate::error::AppError;
 use crate::handlers::{
-    admin, health, home, introspection, keys, login, me, register, sessions, two_factor, users,
+    admin, health, home, introspection, keys, login, me, operations, register, reset, sessions,
+    two_factor, users,
 };
 use crate::http::input::BODY_LIMIT;
 use crate::web::{headers, negotiation, render_errors};
@@ -113,7 +114,23 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/users/{id}/2fa/reset")
                 .route(web::post().to(admin::reset_two_factor)),
         )
-        .service(web::resource("/admin/revoke-all").route(web::post().to(admin::revoke_all)));
+        .service(
+            web::resource("/admin/users/{id}/reset-link").route(web::post().to(reset::make_link)),
+        )
+        .service(web::resource("/admin/revoke-all").route(web::post().to(admin::revoke_all)))
+        .service(web::resource("/admin/audit").route(get().to(operations::audit)))
+        .service(web::resource("/admin/lockouts").route(get().to(operations::lockouts)))
+        .service(
+            web::resource("/admin/lockouts/clear").route(web::post().to(operations::clear_lockout)),
+        );
+
+    // Activity and recovery
+    cfg.service(web::resource("/me/activity").route(get().to(operations::activity)))
+        .service(
+            web::resource("/reset/{token}")
+                .route(get().to(reset::form))
+                .route(web::post().to(reset::reset)),
+        );
 
     cfg.default_service(web::to(not_found));
 }

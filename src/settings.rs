@@ -67,6 +67,7 @@ pub struct Settings {
     pub cookie: CookieSettings,
     pub log: LogSettings,
     pub introspection: IntrospectionSettings,
+    pub audit: AuditSettings,
     /// Set from `KEYCARD_ENV` by the loader, never from a file.
     #[serde(skip)]
     pub env: AppEnv,
@@ -185,6 +186,8 @@ pub struct AuthSettings {
     /// Keys that still open secrets sealed before a rotation (`keycard reseal` moves
     /// them to `encryption_key`).
     pub previous_encryption_keys: Vec<Secret>,
+    /// How long a password-reset link works (contract §9).
+    pub reset_link_ttl_secs: u64,
 }
 
 impl Default for AuthSettings {
@@ -211,6 +214,7 @@ impl Default for AuthSettings {
             hash_queue_limit: 64,
             encryption_key: None,
             previous_encryption_keys: Vec::new(),
+            reset_link_ttl_secs: 3600,
         }
     }
 }
@@ -228,6 +232,20 @@ pub struct CookieSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct IntrospectionSettings {
     pub clients: BTreeMap<String, Secret>,
+}
+
+/// The audit log (contract §9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    /// Events older than this many days are removed by the periodic sweep.
+    pub retention_days: u32,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self { retention_days: 90 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -16,7 +16,8 @@ use crate::settings::Settings;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 
-/// How often sessions that can no longer be used (and stale denylist entries) are
+/// How often sessions that can no longer be used, stale denylist entries, expired
+/// waiting sign-ins and reset links, and audit events past `audit.retention_days` are
 /// swept away. Sign-in also removes the signing-in user's own, so this only bounds
 /// the rows of users who never come back.
 const SWEEP_EVERY: Duration = Duration::from_secs(300);
@@ -84,6 +85,12 @@ impl Application {
     /// How many password hashes this instance has run (tests compare them).
     pub fn hash_stats(&self) -> Arc<HashStats> {
         self.hash_stats.clone()
+    }
+
+    /// Runs the periodic clean-up once, now (tests; the server runs it every
+    /// `SWEEP_EVERY`). Returns how many sessions ended.
+    pub async fn sweep_now(&self) -> anyhow::Result<usize> {
+        Ok(self.accounts.sweep().await?)
     }
 
     /// Serves until the server stops, sweeping ended sessions meanwhile.

@@ -82,6 +82,7 @@ impl AppState {
             tokens.clone(),
             hasher,
             secrets,
+            settings.audit.retention_days,
             dummy_hash,
         );
         let authenticator = Arc::new(Authenticator::new(pool.clone(), tokens));

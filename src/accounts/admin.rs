@@ -7,10 +7,15 @@
 
 use diesel::prelude::*;
 
-use crate::accounts::Accounts;
+use serde_json::json;
+
+use crate::accounts::audit;
 use crate::accounts::directory::{no_user, parse_user_id};
+use crate::accounts::{Accounts, Client};
+use crate::db::audit as audit_rows;
 use crate::db::users::{self, Counts, User, UserChanges};
 use crate::db::{sessions, two_factor};
+use crate::domain::EventKind;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::pagination::ListQuery;
@@ -86,6 +91,18 @@ impl AdminAction {
         )
     }
 
+    /// What the audit log calls it.
+    fn event_kind(self) -> EventKind {
+        match self {
+            AdminAction::SetRole(_) => EventKind::RoleChanged,
+            AdminAction::Disable => EventKind::UserDisabled,
+            AdminAction::Enable => EventKind::UserEnabled,
+            AdminAction::Revoke => EventKind::UserTokensRevoked,
+            AdminAction::Delete => EventKind::UserDeleted,
+            AdminAction::ResetTwoFactor => EventKind::TwoFactorReset,
+        }
+    }
+
     /// What happened, as the dashboard's flash message says it.
     pub fn done_message(self, username: &str) -> String {
         match self {
@@ -104,9 +121,17 @@ impl AdminAction {
 
 impl Accounts {
     /// Applies `action` to the user whose id is in the path (see `apply`).
-    pub async fn administer(&self, id: &str, action: AdminAction) -> Result<User, AppError> {
+    pub async fn administer(
+        &self,
+        actor: &User,
+        client: &Client,
+        id: &str,
+        action: AdminAction,
+    ) -> Result<User, AppError> {
         let id = parse_user_id(id)?;
-        self.db(move |conn| apply(conn, id, action)).await
+        let (actor, client) = (actor.clone(), client.clone());
+        self.db(move |conn| apply(conn, id, action, &actor, &client))
+            .await
     }
 
     /// `GET /admin` as JSON: the counts alone.
@@ -125,20 +150,39 @@ impl Accounts {
     }
 
     /// `/admin/revoke-all`: every session of every user ends.
-    pub async fn sign_out_everyone(&self) -> Result<(), AppError> {
-        self.db(|conn| Ok(sessions::end_everyone(conn)?))
-            .await
-            .map(|_| ())
+    pub async fn sign_out_everyone(&self, actor: &User, client: &Client) -> Result<(), AppError> {
+        let mut event = audit::event(EventKind::EveryoneSignedOut, Some(actor), None, client);
+        self.db(move |conn| {
+            conn.transaction(|conn| {
+                let ended = sessions::end_everyone(conn)?;
+                event.details = json!({"sessions": ended});
+                audit_rows::record(conn, &event)?;
+                Ok(())
+            })
+        })
+        .await
     }
 }
 
 /// Applies `action` to user `id`. Returns the user as they are afterwards (as they were,
 /// for `Delete`). Unknown id: `404`; last enabled admin: `409`.
-pub fn apply(conn: &mut PgConnection, id: i64, action: AdminAction) -> Result<User, AppError> {
+/// The change is recorded in the audit log in the same transaction.
+pub fn apply(
+    conn: &mut PgConnection,
+    id: i64,
+    action: AdminAction,
+    actor: &User,
+    client: &Client,
+) -> Result<User, AppError> {
     conn.transaction(|conn| {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ADMIN_SET_LOCK})"))
             .execute(conn)?;
         let user = User::find(conn, id)?.ok_or_else(|| no_user(id))?;
+        let mut event = audit::event(action.event_kind(), Some(actor), Some(&user), client);
+        if let AdminAction::SetRole(role) = action {
+            event.details = json!({"from": user.role, "to": role});
+        }
+        audit_rows::record(conn, &event)?;
         if action.removes_enabled_admin(&user) && users::count_enabled_admins(conn)? <= 1 {
             return Err(AppError::Conflict(format!(
                 "{} is the last enabled admin; make another admin first",

@@ -2,11 +2,15 @@
 
 use diesel::Connection;
 
+use crate::accounts::audit::own;
+use crate::accounts::sign_in::record_failure;
 use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::identity::Identity;
 use crate::auth::{password, throttle};
+use crate::db::audit;
 use crate::db::sessions;
 use crate::db::users::{self, User, UserChanges};
+use crate::domain::EventKind;
 use crate::domain::{DisplayName, NewPassword};
 use crate::error::{AppError, FieldErrors};
 
@@ -63,7 +67,7 @@ impl Accounts {
             .await?
             .map_err(AppError::Internal)?;
         let (user_id, sid) = (identity.user.id, identity.session.id);
-        let accounts = self.clone();
+        let (accounts, client) = (self.clone(), client.clone());
         self.db(move |conn| {
             conn.transaction(|conn| {
                 let changes = UserChanges {
@@ -72,6 +76,7 @@ impl Accounts {
                 };
                 let user = users::update(conn, user_id, &changes)?;
                 sessions::end_all_of_user(conn, user_id, Some(sid))?;
+                audit::record(conn, &own(EventKind::PasswordChanged, &user, &client))?;
                 let session = sessions::next_generation(conn, sid)?;
                 let issued = accounts.issue_in(conn, &user, &session)?;
                 Ok(SignedIn::new(user, issued))
@@ -88,21 +93,20 @@ impl Accounts {
         current: String,
     ) -> Result<bool, AppError> {
         let slot = self
-            .take_slot(
-                throttle::username_key(&identity.user.username),
-                &client.address,
-            )
+            .take_sign_in_slot(throttle::username_key(&identity.user.username), client)
             .await?;
         let stored = identity.user.password_hash.clone();
         let checked = self
             .hasher
             .run(move |stats| password::verify(&current, &stored, stats))
             .await;
-        let key = slot.username_key.clone();
+        let (key, client) = (slot.username_key.clone(), client.clone());
         let finished = self
             .db(move |conn| match checked {
                 Ok(true) => throttle::succeed(conn, &slot).map(|()| true),
-                Ok(false) => throttle::fail(conn, &slot).map(|()| false),
+                Ok(false) => conn
+                    .transaction(|conn| record_failure(conn, &slot, &client))
+                    .map(|()| false),
                 Err(error) => throttle::release(conn, &slot).and(Err(error)),
             })
             .await;

@@ -1,9 +1,14 @@
 //! Signing up (contract §3 `POST /users`): every field checked at once, the sign-up
 //! limit per address, then the hash and the insert.
 
+use diesel::Connection;
+
+use crate::accounts::audit::own;
 use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::{password, throttle};
+use crate::db::audit;
 use crate::db::users::{NewUser, User};
+use crate::domain::EventKind;
 use crate::domain::{DisplayName, NewPassword, Role, Username};
 use crate::error::{AppError, FieldErrors};
 
@@ -72,14 +77,19 @@ impl Accounts {
             .run(move |stats| password::hash(&typed, cost, stats))
             .await?
             .map_err(AppError::Internal)?;
+        let client = client.clone();
         self.db(move |conn| {
-            let new = NewUser {
-                username: registration.username.as_str(),
-                display_name: registration.display_name.as_ref().map(|d| d.as_str()),
-                password_hash: &hash,
-                role: Role::User,
-            };
-            Ok(new.insert(conn)?)
+            conn.transaction(|conn| {
+                let new = NewUser {
+                    username: registration.username.as_str(),
+                    display_name: registration.display_name.as_ref().map(|d| d.as_str()),
+                    password_hash: &hash,
+                    role: Role::User,
+                };
+                let user = new.insert(conn)?;
+                audit::record(conn, &own(EventKind::SignUp, &user, &client))?;
+                Ok(user)
+            })
         })
         .await
     }

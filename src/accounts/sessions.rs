@@ -4,11 +4,17 @@
 use chrono::Duration;
 use uuid::Uuid;
 
-use crate::accounts::{Accounts, SignedIn};
+use diesel::Connection;
+use serde_json::json;
+
+use crate::accounts::audit::own;
+use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::identity::Identity;
 use crate::auth::tokens::secs;
+use crate::db::audit;
 use crate::db::revoked_tokens;
 use crate::db::sessions::{self, Session};
+use crate::domain::EventKind;
 use crate::error::AppError;
 
 /// What revoking one session did.
@@ -28,23 +34,49 @@ impl Accounts {
     }
 
     /// Sign-out: the caller's session ends (nothing to do when not signed in).
-    pub async fn sign_out(&self, identity: Option<&Identity>) -> Result<(), AppError> {
+    pub async fn sign_out(
+        &self,
+        identity: Option<&Identity>,
+        client: &Client,
+    ) -> Result<(), AppError> {
         let Some(identity) = identity else {
             return Ok(());
         };
+        let event = own(EventKind::SignOut, &identity.user, client);
         let (user_id, sid) = (identity.user.id, identity.session.id);
-        self.db(move |conn| Ok(sessions::end(conn, user_id, sid)?))
-            .await
-            .map(|_| ())
+        self.db(move |conn| {
+            conn.transaction(|conn| {
+                if sessions::end(conn, user_id, sid)? {
+                    audit::record(conn, &event)?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Ends one of the caller's sessions; another user's or an unknown one is `404`.
-    pub async fn revoke_session(&self, identity: &Identity, id: &str) -> Result<Revoked, AppError> {
+    pub async fn revoke_session(
+        &self,
+        identity: &Identity,
+        client: &Client,
+        id: &str,
+    ) -> Result<Revoked, AppError> {
         let not_found = || AppError::NotFound(format!("you have no session with id {id}"));
         let sid = Uuid::parse_str(id).map_err(|_| not_found())?;
         let user_id = identity.user.id;
+        let mut event = own(EventKind::SessionRevoked, &identity.user, client);
+        event.details = json!({"session": sid});
         let ended = self
-            .db(move |conn| Ok(sessions::end(conn, user_id, sid)?))
+            .db(move |conn| {
+                conn.transaction(|conn| {
+                    let ended = sessions::end(conn, user_id, sid)?;
+                    if ended {
+                        audit::record(conn, &event)?;
+                    }
+                    Ok(ended)
+                })
+            })
             .await?;
         match (ended, sid == identity.session.id) {
             (false, _) => Err(not_found()),
@@ -54,18 +86,41 @@ impl Accounts {
     }
 
     /// Ends every session of the caller but this one; returns how many ended.
-    pub async fn sign_out_others(&self, identity: &Identity) -> Result<usize, AppError> {
+    pub async fn sign_out_others(
+        &self,
+        identity: &Identity,
+        client: &Client,
+    ) -> Result<usize, AppError> {
         let (user_id, keep) = (identity.user.id, identity.session.id);
-        self.db(move |conn| Ok(sessions::end_all_of_user(conn, user_id, Some(keep))?))
-            .await
+        let mut event = own(EventKind::SessionsRevoked, &identity.user, client);
+        self.db(move |conn| {
+            conn.transaction(|conn| {
+                let ended = sessions::end_all_of_user(conn, user_id, Some(keep))?;
+                event.details = json!({"sessions": ended, "kept_current": true});
+                audit::record(conn, &event)?;
+                Ok(ended)
+            })
+        })
+        .await
     }
 
     /// "Sign out everywhere": every session of the caller ends, this one included.
-    pub async fn sign_out_everywhere(&self, identity: &Identity) -> Result<(), AppError> {
+    pub async fn sign_out_everywhere(
+        &self,
+        identity: &Identity,
+        client: &Client,
+    ) -> Result<(), AppError> {
         let user_id = identity.user.id;
-        self.db(move |conn| Ok(sessions::end_all_of_user(conn, user_id, None)?))
-            .await
-            .map(|_| ())
+        let mut event = own(EventKind::SessionsRevoked, &identity.user, client);
+        self.db(move |conn| {
+            conn.transaction(|conn| {
+                let ended = sessions::end_all_of_user(conn, user_id, None)?;
+                event.details = json!({"sessions": ended, "kept_current": false});
+                audit::record(conn, &event)?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// `/refresh`: a fresh token in the same session; the one it replaces is denied

@@ -9,13 +9,16 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::audit;
 use crate::accounts::two_factor::{Factor, password_digest};
 use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::password;
 use crate::auth::throttle::{self, Reservation, Slot};
+use crate::db::audit as audit_rows;
 use crate::db::schema::users as user_rows;
 use crate::db::two_factor as factor_rows;
 use crate::db::users::{self, User, UserChanges};
+use crate::domain::EventKind;
 use crate::error::{AppError, FieldErrors};
 use crate::settings::Secret;
 
@@ -57,11 +60,38 @@ impl Accounts {
         missing.into_result(()).map_err(AppError::Validation)?;
 
         let slot = self
-            .take_slot(throttle::username_key(username), &client.address)
+            .take_sign_in_slot(throttle::username_key(username), client)
             .await?;
         let outcome = self.check(&slot, password, code, client).await;
         self.finish_slot(&slot, &outcome).await;
         outcome
+    }
+
+    /// A slot to check a password or code of a sign-in (`take_slot`); a refusal by the
+    /// limit is recorded in the audit log (aggregated, like failures).
+    pub(crate) async fn take_sign_in_slot(
+        &self,
+        username_key: String,
+        client: &Client,
+    ) -> Result<Slot, AppError> {
+        let taken = self.take_slot(username_key.clone(), &client.address).await;
+        if let Err(AppError::TooManyRequests { .. }) = &taken {
+            let client = client.clone();
+            let recorded = self
+                .db(move |conn| {
+                    Ok(audit::count_failure(
+                        conn,
+                        EventKind::SignInThrottled,
+                        &username_key,
+                        &client,
+                    )?)
+                })
+                .await;
+            if let Err(error) = recorded {
+                tracing::warn!(%error, "could not record a throttled sign-in");
+            }
+        }
+        taken
     }
 
     /// After a check: the slot goes back unless the check recorded a failure in it (or
@@ -143,8 +173,9 @@ impl Accounts {
             .await?;
 
         let Some(user) = user.filter(|_| check.matches && usable) else {
-            let failed = slot.clone();
-            self.db(move |conn| throttle::fail(conn, &failed)).await?;
+            let (failed, client) = (slot.clone(), client.clone());
+            self.db(move |conn| conn.transaction(|conn| record_failure(conn, &failed, &client)))
+                .await?;
             return Err(AppError::BadCredentials);
         };
         let (slot, client) = (slot.clone(), client.clone());
@@ -185,12 +216,13 @@ impl Accounts {
                     };
                     factor = accounts.accept_code(conn, user.id, code)?;
                     if factor.is_none() {
-                        throttle::fail(conn, &slot)?;
+                        record_failure(conn, &slot, &client)?;
                         return Ok(Err(AppError::WrongCode));
                     }
                 }
                 throttle::succeed(conn, &slot)?;
                 let issued = accounts.start_session(conn, &user, &client, factor.is_some())?;
+                record_sign_in(conn, &user, &client, factor.is_some())?;
                 Ok(Ok(signed_in(user, issued, factor)))
             })
         })
@@ -243,7 +275,7 @@ impl Accounts {
             .await?
             .ok_or(AppError::SignInExpired)?;
         let slot = self
-            .take_slot(throttle::username_key(&username), &client.address)
+            .take_sign_in_slot(throttle::username_key(&username), client)
             .await?;
         let (accounts, held, client, code) = (
             self.clone(),
@@ -290,7 +322,7 @@ impl Accounts {
             return Ok(Err(AppError::SignInExpired));
         };
         let Some(factor) = self.accept_code(conn, user.id, code)? else {
-            throttle::fail(conn, slot)?;
+            record_failure(conn, slot, client)?;
             if challenge.wrong_codes + 1 >= CHALLENGE_WRONG_CODES {
                 factor_rows::delete_challenge(conn, hash)?;
             } else {
@@ -301,8 +333,36 @@ impl Accounts {
         factor_rows::delete_challenge(conn, hash)?;
         throttle::succeed(conn, slot)?;
         let issued = self.start_session(conn, &user, client, true)?;
+        record_sign_in(conn, &user, client, true)?;
         Ok(Ok(signed_in(user, issued, Some(factor))))
     }
+}
+
+/// A wrong password or code: the slot becomes a recorded failure, and the audit log
+/// counts it (one row per username, address and five minutes).
+pub(crate) fn record_failure(
+    conn: &mut PgConnection,
+    slot: &Slot,
+    client: &Client,
+) -> Result<(), AppError> {
+    throttle::fail(conn, slot)?;
+    audit::count_failure(conn, EventKind::SignInFailed, &slot.username_key, client)?;
+    Ok(())
+}
+
+/// A session started by a sign-in: the audit event (with the device and whether a
+/// second factor was used) and the user's last sign-in time.
+fn record_sign_in(
+    conn: &mut PgConnection,
+    user: &User,
+    client: &Client,
+    mfa: bool,
+) -> Result<(), AppError> {
+    let mut event = audit::own(EventKind::SignIn, user, client);
+    event.details = serde_json::json!({"user_agent": client.user_agent, "mfa": mfa});
+    audit_rows::record(conn, &event)?;
+    users::record_sign_in(conn, user.id)?;
+    Ok(())
 }
 
 fn signed_in(

@@ -5,12 +5,16 @@
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::audit::own;
+use crate::accounts::sign_in::record_failure;
 use crate::accounts::{Accounts, Client};
 use crate::auth::identity::Identity;
 use crate::auth::sealing::SealError;
 use crate::auth::{password, recovery, throttle, totp};
+use crate::db::audit;
 use crate::db::users::User;
 use crate::db::{sessions, two_factor as rows};
+use crate::domain::EventKind;
 use crate::error::{AppError, FieldErrors};
 
 /// `GET /me/2fa` and the answer to turning it off.
@@ -127,6 +131,7 @@ impl Accounts {
     pub async fn enable_two_factor(
         &self,
         identity: &Identity,
+        client: &Client,
         code: &str,
     ) -> Result<Vec<String>, AppError> {
         if code.trim().is_empty() {
@@ -136,6 +141,7 @@ impl Accounts {
             )));
         }
         let (id, sid, code) = (identity.user.id, identity.session.id, code.to_string());
+        let (user, client) = (identity.user.clone(), client.clone());
         let secrets = self.secrets.clone();
         self.db(move |conn| {
             conn.transaction(|conn| {
@@ -162,6 +168,7 @@ impl Accounts {
                 rows::enable(conn, id, &sealed, step)?;
                 let codes = store_new_recovery_codes(conn, id)?;
                 sessions::end_all_of_user(conn, id, Some(sid))?;
+                audit::record(conn, &own(EventKind::TwoFactorEnabled, &user, &client))?;
                 Ok(codes)
             })
         })
@@ -176,10 +183,11 @@ impl Accounts {
         password: String,
         code: String,
     ) -> Result<TwoFactorStatus, AppError> {
-        let sid = identity.session.id;
-        self.with_password_and_code(identity, client, password, code, move |conn, id| {
+        let (sid, user) = (identity.session.id, identity.user.clone());
+        self.with_password_and_code(identity, client, password, code, move |conn, id, client| {
             rows::disable(conn, id)?;
             sessions::end_all_of_user(conn, id, Some(sid))?;
+            audit::record(conn, &own(EventKind::TwoFactorDisabled, &user, client))?;
             Ok(TwoFactorStatus {
                 enabled: false,
                 recovery_codes_left: 0,
@@ -196,7 +204,7 @@ impl Accounts {
         password: String,
         code: String,
     ) -> Result<Vec<String>, AppError> {
-        self.with_password_and_code(identity, client, password, code, |conn, id| {
+        self.with_password_and_code(identity, client, password, code, |conn, id, _| {
             store_new_recovery_codes(conn, id)
         })
         .await
@@ -256,7 +264,7 @@ impl Accounts {
     ) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut PgConnection, i64) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&mut PgConnection, i64, &Client) -> Result<T, AppError> + Send + 'static,
     {
         let mut missing = FieldErrors::default();
         if password.is_empty() {
@@ -272,10 +280,7 @@ impl Accounts {
             ));
         }
         let slot = self
-            .take_slot(
-                throttle::username_key(&identity.user.username),
-                &client.address,
-            )
+            .take_sign_in_slot(throttle::username_key(&identity.user.username), client)
             .await?;
         let key = slot.username_key.clone();
         let stored = identity.user.password_hash.clone();
@@ -283,7 +288,7 @@ impl Accounts {
             .hasher
             .run(move |stats| password::verify(&password, &stored, stats))
             .await;
-        let (id, accounts) = (identity.user.id, self.clone());
+        let (id, accounts, client) = (identity.user.id, self.clone(), client.clone());
         let finished = self
             .db(move |conn| {
                 let password_ok = match checked {
@@ -292,15 +297,15 @@ impl Accounts {
                 };
                 let outcome = conn.transaction(|conn| {
                     if !password_ok {
-                        throttle::fail(conn, &slot)?;
+                        record_failure(conn, &slot, &client)?;
                         return Ok(Err(FieldErrors::single("password", WRONG_PASSWORD)));
                     }
                     if accounts.accept_code(conn, id, &code)?.is_none() {
-                        throttle::fail(conn, &slot)?;
+                        record_failure(conn, &slot, &client)?;
                         return Ok(Err(FieldErrors::single("code", WRONG_CODE)));
                     }
                     throttle::succeed(conn, &slot)?;
-                    apply(conn, id).map(Ok)
+                    apply(conn, id, &client).map(Ok)
                 });
                 if outcome.is_err() {
                     // Rolled back: the slot goes back, nothing is recorded.

@@ -65,6 +65,57 @@ pub fn recent_for_address(
     Ok(recent(rows, stale))
 }
 
+/// Keys (usernames when `by_username`, else addresses) with at least `limit` recorded
+/// failures since `since`, each with its failure times, oldest first.
+pub fn over_limit(
+    conn: &mut PgConnection,
+    by_username: bool,
+    since: DateTime<Utc>,
+    limit: u32,
+) -> QueryResult<Vec<(String, Vec<DateTime<Utc>>)>> {
+    let column = if by_username {
+        "username_key"
+    } else {
+        "client_address"
+    };
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        key: String,
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Timestamptz>)]
+        failures: Vec<DateTime<Utc>>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT {column} AS key, array_agg(failed_at ORDER BY failed_at) AS failures \
+         FROM login_failures WHERE NOT pending AND failed_at > $1 AND {column} <> '' \
+         GROUP BY {column} HAVING count(*) >= $2 ORDER BY {column} LIMIT 1000"
+    ))
+    .bind::<diesel::sql_types::Timestamptz, _>(since)
+    .bind::<diesel::sql_types::BigInt, _>(i64::from(limit))
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.key, r.failures)).collect())
+}
+
+/// An admin ends a username's lock: its recorded failures go.
+pub fn clear_username(conn: &mut PgConnection, username_key: &str) -> QueryResult<usize> {
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::username_key.eq(username_key))
+            .filter(login_failures::pending.eq(false)),
+    )
+    .execute(conn)
+}
+
+/// An admin ends an address's lock.
+pub fn clear_address(conn: &mut PgConnection, address: &str) -> QueryResult<usize> {
+    diesel::delete(
+        login_failures::table
+            .filter(login_failures::client_address.eq(address))
+            .filter(login_failures::pending.eq(false)),
+    )
+    .execute(conn)
+}
+
 /// A pending row for a check that starts now.
 pub fn insert_pending(
     conn: &mut PgConnection,

@@ -16,6 +16,7 @@ diesel::table! {
         totp_last_step -> Nullable<Int8>,
         /// Generated: `totp_secret IS NOT NULL`.
         two_factor -> Bool,
+        last_sign_in_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -95,7 +96,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        kind -> Text,
+        actor_id -> Nullable<Int8>,
+        actor_username -> Nullable<Text>,
+        subject_id -> Nullable<Int8>,
+        subject_username -> Nullable<Text>,
+        client_address -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        details -> Jsonb,
+        aggregate -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Rows of `audit_events` per kind; kept exact by triggers.
+    audit_counts (kind) {
+        kind -> Text,
+        events -> Int8,
+    }
+}
+
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Bytea,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -107,5 +143,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_counts,
     user_gram_counts,
     recovery_codes,
-    mfa_challenges
+    mfa_challenges,
+    audit_events,
+    audit_counts,
+    password_resets
 );

@@ -217,6 +217,11 @@ pub fn count_wrong_code(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResu
         .execute(conn)
 }
 
+/// Every sign-in of this user waiting for a code ends (their password was reset).
+pub fn void_waiting_sign_ins(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(mfa_challenges::table.filter(mfa_challenges::user_id.eq(user_id))).execute(conn)
+}
+
 /// The periodic sweep: challenges past their time.
 pub fn purge_expired_challenges(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(mfa_challenges::table.filter(mfa_challenges::expires_at.lt(diesel::dsl::now)))

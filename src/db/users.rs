@@ -28,6 +28,7 @@ pub struct User {
     /// Whether a second factor is on (derived from the stored secret, which this
     /// model never loads).
     pub two_factor: bool,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -95,6 +96,14 @@ pub struct UserChanges<'a> {
     pub password_hash: Option<&'a str>,
     pub role: Option<Role>,
     pub disabled: Option<bool>,
+}
+
+/// Records that user `id` signed in now.
+pub fn record_sign_in(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::last_sign_in_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Applies `changes` to user `id` and returns the user as stored now.
@@ -239,7 +248,7 @@ struct Total {
 // The searches run as SQL text, which Diesel does not cache: PostgreSQL plans each with
 // the actual pattern instead of settling on one generic plan for all of them.
 const SELECT_USERS: &str = "SELECT id, username, display_name, password_hash, role, disabled, \
-                            created_at, updated_at, two_factor FROM users";
+                            created_at, updated_at, two_factor, last_sign_in_at FROM users";
 const COUNT_USERS: &str = "SELECT count(*) AS total FROM users";
 const PAGE: &str = "ORDER BY id OFFSET $2 LIMIT $3";
 /// `$1` is `like_pattern(q)`: the pg_trgm index.

@@ -5,9 +5,10 @@
 use actix_web::web;
 use serde::Deserialize;
 
-use crate::accounts::Accounts;
 use crate::accounts::admin::AdminAction;
+use crate::accounts::{Accounts, Client};
 use crate::auth::extract::AdminUser;
+use crate::auth::identity::Identity;
 use crate::domain::Role;
 use crate::error::{AppError, FieldErrors};
 use crate::http::input::{Input, NoFields};
@@ -66,6 +67,7 @@ pub async fn dashboard(
 
 pub async fn set_role(
     accounts: web::Data<Accounts>,
+    client: Client,
     AdminUser(identity): AdminUser,
     path: web::Path<String>,
     Input(change): Input<RoleChange>,
@@ -74,7 +76,8 @@ pub async fn set_role(
         .map_err(|e| AppError::Validation(FieldErrors::single("role", e)))?;
     act(
         &accounts,
-        identity.user.id,
+        &identity,
+        &client,
         &path,
         AdminAction::SetRole(role),
     )
@@ -84,6 +87,7 @@ pub async fn set_role(
 /// `POST /admin/users/{id}/{disable|enable|revoke|delete}`: the actions without a body.
 pub async fn act_on_user(
     accounts: web::Data<Accounts>,
+    client: Client,
     AdminUser(identity): AdminUser,
     path: web::Path<(String, String)>,
     Input(_): Input<NoFields>,
@@ -92,19 +96,21 @@ pub async fn act_on_user(
     // The route's pattern admits only the four names `from_path` knows.
     let action = AdminAction::from_path(&action)
         .ok_or_else(|| AppError::NotFound("there is nothing at this address".into()))?;
-    act(&accounts, identity.user.id, &id, action).await
+    act(&accounts, &identity, &client, &id, action).await
 }
 
 /// `POST /admin/users/{id}/2fa/reset`: a user who lost their authenticator.
 pub async fn reset_two_factor(
     accounts: web::Data<Accounts>,
+    client: Client,
     AdminUser(identity): AdminUser,
     path: web::Path<String>,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
     act(
         &accounts,
-        identity.user.id,
+        &identity,
+        &client,
         &path,
         AdminAction::ResetTwoFactor,
     )
@@ -113,10 +119,11 @@ pub async fn reset_two_factor(
 
 pub async fn revoke_all(
     accounts: web::Data<Accounts>,
-    _: AdminUser,
+    client: Client,
+    AdminUser(identity): AdminUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
-    accounts.sign_out_everyone().await?;
+    accounts.sign_out_everyone(&identity.user, &client).await?;
     Ok(Answer::signed_out(
         "/login",
         "Everyone was signed out, you included",
@@ -129,12 +136,13 @@ pub async fn revoke_all(
 /// in when they are signed out).
 async fn act(
     accounts: &Accounts,
-    actor: i64,
+    actor: &Identity,
+    client: &Client,
     id: &str,
     action: AdminAction,
 ) -> Result<Answer, AppError> {
-    let user = accounts.administer(id, action).await?;
-    let location = if user.id == actor && action.takes_own_access() {
+    let user = accounts.administer(&actor.user, client, id, action).await?;
+    let location = if user.id == actor.user.id && action.takes_own_access() {
         "/me"
     } else {
         "/admin"

@@ -83,10 +83,11 @@ pub async fn login(
 
 pub async fn logout(
     accounts: web::Data<Accounts>,
+    client: Client,
     MaybeUser(identity): MaybeUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
-    accounts.sign_out(identity.as_ref()).await?;
+    accounts.sign_out(identity.as_ref(), &client).await?;
     Ok(Answer::signed_out("/", "You are signed out"))
 }
 

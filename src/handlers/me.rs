@@ -91,10 +91,11 @@ pub async fn change_password(
 
 pub async fn logout_all(
     accounts: web::Data<Accounts>,
+    client: Client,
     CurrentUser(identity): CurrentUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
-    accounts.sign_out_everywhere(&identity).await?;
+    accounts.sign_out_everywhere(&identity, &client).await?;
     Ok(Answer::signed_out("/login", "Signed out everywhere"))
 }
 

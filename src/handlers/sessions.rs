@@ -3,8 +3,8 @@
 
 use actix_web::web;
 
-use crate::accounts::Accounts;
 use crate::accounts::sessions::Revoked;
+use crate::accounts::{Accounts, Client};
 use crate::auth::extract::CurrentUser;
 use crate::error::AppError;
 use crate::http::input::{Input, NoFields};
@@ -35,22 +35,26 @@ pub async fn list(
 
 pub async fn revoke(
     accounts: web::Data<Accounts>,
+    client: Client,
     CurrentUser(identity): CurrentUser,
     path: web::Path<String>,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
-    Ok(match accounts.revoke_session(&identity, &path).await? {
-        Revoked::This => Answer::signed_out("/login", "This session was signed out"),
-        Revoked::Other => Answer::no_content("/me/sessions", "Session revoked"),
-    })
+    Ok(
+        match accounts.revoke_session(&identity, &client, &path).await? {
+            Revoked::This => Answer::signed_out("/login", "This session was signed out"),
+            Revoked::Other => Answer::no_content("/me/sessions", "Session revoked"),
+        },
+    )
 }
 
 pub async fn logout_others(
     accounts: web::Data<Accounts>,
+    client: Client,
     CurrentUser(identity): CurrentUser,
     Input(_): Input<NoFields>,
 ) -> Result<Answer, AppError> {
-    let message = match accounts.sign_out_others(&identity).await? {
+    let message = match accounts.sign_out_others(&identity, &client).await? {
         0 => "There were no other sessions".to_string(),
         1 => "Signed out of 1 other session".to_string(),
         n => format!("Signed out of {n} other sessions"),

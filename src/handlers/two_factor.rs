@@ -92,10 +92,14 @@ pub async fn set_up(
 
 pub async fn enable(
     accounts: web::Data<Accounts>,
+    client: Client,
     CurrentUser(identity): CurrentUser,
     Input(input): Input<CodeOnly>,
 ) -> Result<Answer, Rejection> {
-    let codes = match accounts.enable_two_factor(&identity, &input.code).await {
+    let codes = match accounts
+        .enable_two_factor(&identity, &client, &input.code)
+        .await
+    {
         Err(AppError::Validation(errors)) => {
             // The same secret again, to scan or type once more.
             let enrolment = accounts.pending_enrolment(&identity.user).await?;

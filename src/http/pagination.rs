@@ -48,7 +48,9 @@ impl ListQuery {
             pairs.push(("q", self.q.clone()));
         }
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        format!("{path}?{query}")
+        // A path may carry other parameters already (the audit log's filters).
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{separator}{query}")
     }
 }
 

@@ -99,6 +99,9 @@ impl fmt::Display for RedactedSettings<'_> {
             "previous_encryption_keys = [redacted] ({} set)",
             a.previous_encryption_keys.len()
         )?;
+        writeln!(f, "reset_link_ttl_secs = {}", a.reset_link_ttl_secs)?;
+        writeln!(f, "[audit]")?;
+        writeln!(f, "retention_days = {}", s.audit.retention_days)?;
         writeln!(f, "[cookie]")?;
         writeln!(f, "secure = {}", s.cookie.secure)?;
         writeln!(f, "[log]")?;

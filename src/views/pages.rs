@@ -94,6 +94,8 @@ pub struct UserView {
     pub disabled: bool,
     pub two_factor: bool,
     pub created: String,
+    /// `2026-11-24 10:00 UTC`, or `never`.
+    pub last_sign_in: String,
 }
 
 impl UserView {
@@ -116,6 +118,10 @@ impl From<&crate::db::users::User> for UserView {
             disabled: user.disabled,
             two_factor: user.two_factor,
             created: readable_time(&user.created_at),
+            last_sign_in: user
+                .last_sign_in_at
+                .as_ref()
+                .map_or_else(|| "never".to_string(), readable_time),
         }
     }
 }

@@ -34,6 +34,7 @@ impl FromRequest for Client {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_string(),
+            request_id: crate::http::request_id::of(req),
         }))
     }
 }

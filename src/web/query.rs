@@ -19,6 +19,15 @@ impl FromRequest for ListQuery {
     }
 }
 
+impl FromRequest for crate::http::audit_query::AuditQuery {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(crate::http::audit_query::parse(req.query_string()))
+    }
+}
+
 /// Query parameters that only change what a page shows (a confirmation step, the
 /// `next` of a form): a malformed query string gives the defaults, never an error.
 pub struct Lenient<T>(pub T);

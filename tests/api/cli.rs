@@ -57,6 +57,7 @@ fn every_command_has_help() {
         &["gen-secret", "--help"],
         &["check-config", "--help"],
         &["reseal", "--help"],
+        &["reset-link", "--help"],
     ] {
         let output = keycard(args, &[]);
         assert!(output.status.success(), "{args:?}");
@@ -302,4 +303,35 @@ async fn production_refuses_to_serve_without_the_key_once_anyone_has_a_second_fa
         last.starts_with("error: auth.encryption_key is not set"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn reset_link_prints_a_one_time_link_that_works() {
+    let app = crate::helpers::spawn_app().await;
+    let (user, _) = app.user_with_token().await;
+    let username = user["username"].as_str().unwrap().to_uppercase();
+    let env = [
+        ("DATABASE_URL", app.database_url.as_str()),
+        ("KEYCARD__SERVER__PUBLIC_URL", "https://id.example.com"),
+    ];
+    let output = keycard(&["reset-link", &username], &env);
+    assert!(output.status.success(), "{output:?}");
+    let link = stdout(&output).trim().to_string();
+    let path = link
+        .strip_prefix("https://id.example.com")
+        .unwrap_or_else(|| panic!("{link}"));
+    assert!(path.starts_with("/reset/"));
+    let body = serde_json::json!({"new_password": "set-from-the-command-line"});
+    let done = app.post_json_anonymously(path, &body).await;
+    assert_eq!(done.status().as_u16(), 204);
+    app.login_token(
+        user["username"].as_str().unwrap(),
+        "set-from-the-command-line",
+    )
+    .await;
+    let again = app.post_json_anonymously(path, &body).await;
+    assert_eq!(again.status().as_u16(), 404);
+
+    let output = keycard(&["reset-link", "nobody_by_that_name"], &env);
+    assert_one_line_failure(&output, "no user named nobody_by_that_name");
 }

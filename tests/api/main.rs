@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod audit;
 mod bodies;
 mod cli;
 mod csrf;

@@ -514,3 +514,77 @@ test('the second factor works with JavaScript turned off', async () => {
   await context.close();
 });
 
+
+test('an operator reads the audit log, clears a lockout and hands out a reset link', async (t) => {
+  await seedUsers(['dave_ops']);
+  const stranger = await visitor();
+  for (let i = 0; i < 5; i++) {
+    await signIn(stranger.page, 'dave_ops', 'not-daves-password');
+  }
+  await stranger.context.close();
+  const admin = await visitor();
+  const { page } = admin;
+  await signIn(page, ADMIN, ADMIN_PASSWORD);
+
+  await t.test('lockouts: what is refused now, and clearing it', async () => {
+    await page.goto('/admin');
+    await page.getByRole('link', { name: 'Lockouts' }).click();
+    assert.equal(path(page), '/admin/lockouts');
+    assert.match(await page.locator('tbody').innerText(), /dave_ops\s+5/);
+    await inspect(page, 'lockouts');
+    await page.getByRole('button', { name: 'Clear the lock on dave_ops' }).click();
+    assert.match(await page.locator('.flash').innerText(), /lock on username dave_ops was cleared/);
+    await inspect(page, 'lockouts-cleared');
+  });
+
+  await t.test('the audit log, filtered by kind', async () => {
+    await page.goto('/admin');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    assert.equal(path(page), '/admin/audit');
+    assert.match(await page.locator('tbody').innerText(), /lockout cleared/);
+    await inspect(page, 'audit');
+    await page.getByLabel('Kind').selectOption('sign_in_failed');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    assert.equal(path(page), '/admin/audit?kind=sign_in_failed&user=&since=&until=');
+    assert.match(await page.locator('tbody').innerText(), /dave_ops[\s\S]*count: 5/);
+    await inspect(page, 'audit-filtered');
+  });
+
+  let link;
+  await t.test('a reset link from the admin table', async () => {
+    await page.goto('/admin?q=dave_ops');
+    await page.getByRole('button', { name: 'Reset link for dave_ops' }).click();
+    link = await page.locator('#reset-link').innerText();
+    assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/reset\/[A-Za-z0-9_-]{43}$/);
+    await inspect(page, 'reset-link');
+  });
+
+  await t.test('the link sets a new password once; the activity page tells the story', async () => {
+    const dave = await visitor();
+    await dave.page.goto(link);
+    assert.match(await dave.page.locator('main').innerText(), /For dave_ops/);
+    await inspect(dave.page, 'reset-password');
+    await dave.page.getByLabel('New password').fill('dave_ops');
+    await dave.page.getByRole('button', { name: 'Set the new password' }).click();
+    assert.match(await dave.page.locator('.error-summary').innerText(), /New password/);
+    await inspect(dave.page, 'reset-password-error');
+    await dave.page.getByLabel('New password').fill('daves-brand-new-passphrase');
+    await dave.page.getByRole('button', { name: 'Set the new password' }).click();
+    assert.equal(path(dave.page), '/login');
+    assert.match(await dave.page.locator('.flash').innerText(), /Your password was changed/);
+    const reused = await dave.page.goto(link);
+    assert.equal(reused.status(), 404, 'a link works once');
+
+    await signIn(dave.page, 'dave_ops', 'daves-brand-new-passphrase');
+    assert.equal(path(dave.page), '/me');
+    await dave.page.getByRole('link', { name: 'Your security activity' }).click();
+    assert.equal(path(dave.page), '/me/activity');
+    const text = await dave.page.locator('.activity').innerText();
+    assert.match(text, /Signed in from/);
+    assert.match(text, /Password reset with a link/);
+    assert.match(text, /5 failed sign-ins/);
+    await inspect(dave.page, 'activity');
+    await dave.context.close();
+  });
+  await admin.context.close();
+});
