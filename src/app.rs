@@ -1,6 +1,7 @@
 //! `create_app`: which middlewares each group of routes runs behind, in one place.
 //!
-//! Outermost first, for everything: request id → security headers. Then:
+//! Outermost first, for everything: request id → security headers → `Connection:
+//! close` while draining. Then:
 //! - `/static/*`: cache headers → files (no negotiation, no session);
 //! - the probes: `no-store` → error rendering → negotiation (406) (no session: `/healthz`
 //!   never touches the database);
@@ -21,7 +22,7 @@ use actix_web::{App, Error, web};
 use crate::routes;
 use crate::state::AppState;
 use crate::web::{
-    authenticate, csrf, flash, headers, negotiation, origin, render_errors, request_id,
+    authenticate, csrf, draining, flash, headers, negotiation, origin, render_errors, request_id,
 };
 
 pub fn create_app(
@@ -67,10 +68,12 @@ pub fn create_app(
         .app_data(state.database.clone())
         .app_data(state.key_set.clone())
         .app_data(state.introspection.clone())
+        .app_data(state.draining.clone())
         .service(static_files)
         .configure(routes::probes)
         .configure(routes::verification)
         .service(pages)
+        .wrap(from_fn(draining::middleware))
         .wrap(from_fn(headers::security))
         .wrap(from_fn(request_id::middleware))
 }

@@ -22,6 +22,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         host
     };
     println!("keycard is listening on http://{shown_host}:{}", app.port());
+    actix_web::rt::spawn(app.shutdown().on_signal());
     app.run_until_stopped().await?;
     Ok(())
 }
@@ -188,6 +189,7 @@ fn connect(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {
     db::connect(
         url.expose(),
         Duration::from_secs(settings.database.connect_timeout_secs),
+        settings.database.prepared_statements,
     )
 }
 

@@ -4,7 +4,7 @@
 //! Layers, lowest first (a module imports only from layers below it; see the README's
 //! "Code layout"): `domain`, `error`, `random`, `metrics` → `http` → `settings` → `db` → `auth` →
 //! `accounts` → `views` → `web` → `handlers` → `routes`, `state`, `app`, `startup`,
-//! `commands`.
+//! `shutdown`, `commands`.
 
 pub(crate) mod accounts;
 pub(crate) mod app;
@@ -20,6 +20,7 @@ pub(crate) mod metrics;
 pub(crate) mod random;
 pub(crate) mod routes;
 pub mod settings;
+pub mod shutdown;
 pub mod startup;
 pub(crate) mod state;
 pub mod telemetry;

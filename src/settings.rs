@@ -88,6 +88,11 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<IpNet>,
     /// Folder served at `/static`.
     pub static_dir: PathBuf,
+    /// After `SIGTERM`, how long `/readyz` says `503` while requests are still served,
+    /// so that a load balancer stops sending new ones before the listener closes.
+    pub drain_secs: u64,
+    /// Then, the longest the requests in flight may take before the process exits.
+    pub shutdown_timeout_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -99,6 +104,8 @@ impl Default for ServerSettings {
             public_url: String::new(),
             trusted_proxies: Vec::new(),
             static_dir: PathBuf::from("static"),
+            drain_secs: 5,
+            shutdown_timeout_secs: 30,
         }
     }
 }
@@ -109,6 +116,9 @@ pub struct DatabaseSettings {
     pub url: Option<Secret>,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
+    /// Diesel's prepared-statement cache; `false` behind PgBouncer in transaction mode
+    /// (before 1.21, or without `max_prepared_statements`).
+    pub prepared_statements: bool,
 }
 
 impl Default for DatabaseSettings {
@@ -117,6 +127,7 @@ impl Default for DatabaseSettings {
             url: None,
             pool_size: 10,
             connect_timeout_secs: 5,
+            prepared_statements: true,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::accounts::Accounts;
 use crate::app::create_app;
 pub use crate::auth::hasher::HashStats;
 use crate::settings::Settings;
+use crate::shutdown::Shutdown;
 use crate::state::AppState;
 
 /// How often sessions that can no longer be used, stale denylist entries, expired
@@ -26,6 +27,8 @@ pub struct Application {
     server: Server,
     accounts: actix_web::web::Data<Accounts>,
     hash_stats: Arc<HashStats>,
+    shutdown: Shutdown,
+    pool: crate::db::DbPool,
 }
 
 impl Application {
@@ -38,22 +41,45 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = AppState::build(&settings)?;
         let (accounts, hash_stats) = (state.accounts.clone(), state.hash_stats.clone());
+        let draining = state.draining.get_ref().clone();
+        let pool = state.pool.clone();
         let static_dir = settings.server.static_dir.clone();
+        // Signals are `shutdown::Shutdown`'s business (drain first), not actix's.
         let mut server = HttpServer::new(move || create_app(state.clone(), static_dir.clone()))
+            .disable_signals()
+            .shutdown_timeout(settings.server.shutdown_timeout_secs)
             .listen(listener)?;
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
+        let server = server.run();
+        let shutdown = Shutdown {
+            handle: server.handle(),
+            draining,
+            drain: Duration::from_secs(settings.server.drain_secs),
+        };
         Ok(Application {
             port,
-            server: server.run(),
+            server,
             accounts,
             hash_stats,
+            shutdown,
+            pool,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops this server gracefully when `begin` is awaited (`serve` does it on `SIGTERM`).
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Whether the database is known to be down, as it changes.
+    pub fn database_down(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.pool.down()
     }
 
     /// How many password hashes this instance has run (tests compare them).

@@ -24,6 +24,7 @@ use crate::http::pending::PendingKey;
 use crate::metrics::Metrics;
 use crate::settings::{DatabaseSettings, Settings};
 use crate::web::client::TrustedProxies;
+use crate::web::draining::Draining;
 use crate::web::layout::AssetVersion;
 use crate::web::origin::OriginPolicy;
 
@@ -41,10 +42,10 @@ pub struct AppState {
     pub database: web::Data<DatabaseSettings>,
     pub key_set: web::Data<KeySet>,
     pub introspection: web::Data<Introspection>,
+    pub draining: web::Data<Draining>,
+    pub pool: db::DbPool,
     pub hash_stats: Arc<HashStats>,
     pub metrics: web::Data<Metrics>,
-    /// For the metrics scrape's pool gauges.
-    pub pool: crate::db::DbPool,
 }
 
 impl AppState {
@@ -58,6 +59,7 @@ impl AppState {
             url.expose(),
             database.pool_size,
             Duration::from_secs(database.connect_timeout_secs),
+            database.prepared_statements,
         );
         let secret = settings
             .auth
@@ -112,9 +114,10 @@ impl AppState {
                 &settings.server.static_dir.join("style.css"),
             ))),
             database: web::Data::new(settings.database.clone()),
+            draining: web::Data::new(Draining::default()),
+            pool,
             hash_stats,
             metrics: web::Data::from(metrics),
-            pool,
         })
     }
 }

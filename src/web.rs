@@ -6,6 +6,7 @@ pub mod answer;
 pub mod authenticate;
 pub mod client;
 pub mod csrf;
+pub mod draining;
 pub mod flash;
 pub mod headers;
 pub mod layout;

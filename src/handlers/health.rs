@@ -1,6 +1,7 @@
 //! `GET /healthz` (the process answers; no database, no authentication) and
 //! `GET /readyz` (the database answers within `database.connect_timeout_secs`, else
-//! `503` with `Retry-After`). Both are JSON whatever `Accept` says.
+//! `503` with `Retry-After`; `503` at once, without asking the database, while the
+//! instance drains before it stops). Both are JSON whatever `Accept` says.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use crate::accounts::Accounts;
 use crate::error::AppError;
 use crate::settings::DatabaseSettings;
 use crate::views::json::Status;
+use crate::web::draining::Draining;
 
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Status {
@@ -21,7 +23,11 @@ pub async fn live() -> HttpResponse {
 pub async fn ready(
     accounts: web::Data<Accounts>,
     database: web::Data<DatabaseSettings>,
+    draining: web::Data<Draining>,
 ) -> Result<HttpResponse, AppError> {
+    if draining.is_draining() {
+        return Err(AppError::Busy("this instance is shutting down".into()));
+    }
     let limit = Duration::from_secs(database.connect_timeout_secs);
     match actix_web::rt::time::timeout(limit, accounts.ping()).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(Status {

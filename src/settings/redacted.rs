@@ -33,6 +33,12 @@ impl fmt::Display for RedactedSettings<'_> {
             "static_dir = {:?}",
             s.server.static_dir.display().to_string()
         )?;
+        writeln!(f, "drain_secs = {}", s.server.drain_secs)?;
+        writeln!(
+            f,
+            "shutdown_timeout_secs = {}",
+            s.server.shutdown_timeout_secs
+        )?;
         writeln!(f, "[database]")?;
         writeln!(f, "url = {}", secret(&s.database.url))?;
         writeln!(f, "pool_size = {}", s.database.pool_size)?;
@@ -40,6 +46,11 @@ impl fmt::Display for RedactedSettings<'_> {
             f,
             "connect_timeout_secs = {}",
             s.database.connect_timeout_secs
+        )?;
+        writeln!(
+            f,
+            "prepared_statements = {}",
+            s.database.prepared_statements
         )?;
         let a = &s.auth;
         writeln!(f, "[auth]")?;
@@ -144,5 +155,8 @@ mod tests {
         }
         assert!(text.contains("jwt_secret = [redacted]"));
         assert!(text.contains("port = 8080"));
+        assert!(text.contains("drain_secs = 5"), "{text}");
+        assert!(text.contains("shutdown_timeout_secs = 30"), "{text}");
+        assert!(text.contains("prepared_statements = true"), "{text}");
     }
 }

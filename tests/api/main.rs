@@ -21,6 +21,7 @@ mod races;
 mod register;
 mod revocation;
 mod sessions;
+mod shutdown;
 mod static_files;
 mod throttle;
 mod tokens;

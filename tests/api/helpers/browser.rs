@@ -133,6 +133,9 @@ impl TestApp {
             client: browser_client(jar.clone()),
             jar,
             cookieless: self.cookieless.clone(),
+            shutdown: self.shutdown.clone(),
+            stopped: self.stopped.clone(),
+            database_down: self.database_down.clone(),
         }
     }
 }

@@ -133,6 +133,12 @@ pub struct TestApp {
     pub jar: Arc<Jar>,
     /// The program-like client: no cookies, for anonymous and Bearer requests.
     pub cookieless: reqwest::Client,
+    /// Starts the graceful shutdown that `SIGTERM` starts in `keycard serve`.
+    pub shutdown: keycard::shutdown::Shutdown,
+    /// `Some(served without error)` once the server has stopped.
+    pub stopped: tokio::sync::watch::Receiver<Option<bool>>,
+    /// Whether keycard knows its database to be down.
+    pub database_down: tokio::sync::watch::Receiver<bool>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -152,7 +158,12 @@ pub async fn spawn_with_settings(settings: Settings) -> TestApp {
     let app = Application::build(settings.clone()).expect("keycard starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let hash_stats = app.hash_stats();
-    tokio::spawn(app.run_until_stopped());
+    let (shutdown, database_down) = (app.shutdown(), app.database_down());
+    let (stopped_tx, stopped) = tokio::sync::watch::channel(None);
+    tokio::spawn(async move {
+        let served = app.run_until_stopped().await;
+        stopped_tx.send_replace(Some(served.is_ok()));
+    });
     let jar = Arc::new(Jar::default());
     TestApp {
         hash_stats,
@@ -170,6 +181,9 @@ pub async fn spawn_with_settings(settings: Settings) -> TestApp {
             .pool_max_idle_per_host(0)
             .build()
             .unwrap(),
+        shutdown,
+        stopped,
+        database_down,
     }
 }
 
