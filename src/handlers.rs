@@ -9,6 +9,7 @@ pub mod introspection;
 pub mod keys;
 pub mod login;
 pub mod me;
+pub mod metrics;
 pub mod operations;
 pub mod register;
 pub mod reset;

@@ -12,9 +12,39 @@ use futures_util::future::{Either, select};
 use crate::accounts::Accounts;
 use crate::app::create_app;
 pub use crate::auth::hasher::HashStats;
+use crate::handlers::metrics::Gauges;
 use crate::settings::Settings;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
+
+/// `GET /metrics` on its own listener, one worker, never on the public one.
+fn metrics_server(listen: &str, state: &AppState) -> anyhow::Result<Option<(Server, u16)>> {
+    if listen.trim().is_empty() {
+        return Ok(None);
+    }
+    let listener = TcpListener::bind(listen.trim())
+        .map_err(|e| anyhow::anyhow!("metrics.listen: cannot listen on {listen}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let metrics = state.metrics.clone();
+    let gauges = actix_web::web::Data::new(Gauges {
+        pool: state.pool.clone(),
+        hashes: state.hash_stats.clone(),
+    });
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(metrics.clone())
+            .app_data(gauges.clone())
+            .route(
+                "/metrics",
+                actix_web::web::get().to(crate::handlers::metrics::scrape),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(Some((server, port)))
+}
 
 /// How often sessions that can no longer be used, stale denylist entries, expired
 /// waiting sign-ins and reset links, and audit events past `audit.retention_days` are
@@ -29,6 +59,8 @@ pub struct Application {
     hash_stats: Arc<HashStats>,
     shutdown: Shutdown,
     pool: crate::db::DbPool,
+    /// The metrics listener (`metrics.listen`), when on.
+    metrics: Option<(Server, u16)>,
 }
 
 impl Application {
@@ -43,6 +75,7 @@ impl Application {
         let (accounts, hash_stats) = (state.accounts.clone(), state.hash_stats.clone());
         let draining = state.draining.get_ref().clone();
         let pool = state.pool.clone();
+        let metrics = metrics_server(&settings.metrics.listen, &state)?;
         let static_dir = settings.server.static_dir.clone();
         // Signals are `shutdown::Shutdown`'s business (drain first), not actix's.
         let mut server = HttpServer::new(move || create_app(state.clone(), static_dir.clone()))
@@ -65,7 +98,13 @@ impl Application {
             hash_stats,
             shutdown,
             pool,
+            metrics,
         })
+    }
+
+    /// The port `GET /metrics` listens on, when `metrics.listen` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
     }
 
     pub fn port(&self) -> u16 {
@@ -106,9 +145,33 @@ impl Application {
                 }
             }
         });
-        match select(self.server, sweeping).await {
+        // The metrics listener serves beside the main one and stops with it.
+        let metrics = self.metrics.map(|(server, _)| server);
+        let metrics_handle = metrics.as_ref().map(Server::handle);
+        let scraping = Box::pin(async move {
+            match metrics {
+                Some(server) => {
+                    if let Err(error) = server.await {
+                        tracing::warn!(%error, "the metrics listener stopped");
+                    }
+                    std::future::pending::<()>().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        });
+        let serving = Box::pin(async move {
+            match select(self.server, sweeping).await {
+                Either::Left((served, _)) => served,
+                Either::Right(((), _)) => Ok(()),
+            }
+        });
+        let served = match select(serving, scraping).await {
             Either::Left((served, _)) => served,
-            Either::Right(((), _)) => Ok(()),
+            Either::Right(((), serving)) => serving.await,
+        };
+        if let Some(handle) = metrics_handle {
+            handle.stop(true).await;
         }
+        served
     }
 }

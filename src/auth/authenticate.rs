@@ -26,7 +26,7 @@ const TOUCH_EVERY_SECS: i64 = 60;
 
 /// What a token turned out to be.
 enum Verdict {
-    Valid(Identity),
+    Valid(Box<Identity>),
     Invalid,
     Revoked,
 }
@@ -61,7 +61,7 @@ impl Authenticator {
         self.metrics
             .verification(outcome, self.tokens.kid_label(token));
         Ok(match verdict {
-            Verdict::Valid(identity) => Some(identity),
+            Verdict::Valid(identity) => Some(*identity),
             Verdict::Invalid | Verdict::Revoked => None,
         })
     }
@@ -91,11 +91,11 @@ impl Authenticator {
             && session.generation == claims.generation
             && Utc::now().timestamp() < session_end;
         Ok(if live {
-            Verdict::Valid(Identity {
+            Verdict::Valid(Box::new(Identity {
                 user,
                 session,
                 claims,
-            })
+            }))
         } else {
             Verdict::Revoked
         })

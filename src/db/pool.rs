@@ -109,6 +109,15 @@ impl DbPool {
         DbPool { shared }
     }
 
+    /// Connections of the pool in use now, and idle (the metrics' gauges).
+    pub fn usage(&self) -> (u32, u32) {
+        let state = self.current().state();
+        (
+            state.connections.saturating_sub(state.idle_connections),
+            state.idle_connections,
+        )
+    }
+
     /// Whether the database is known to be down, as it changes (tests wait on it).
     pub fn down(&self) -> tokio::sync::watch::Receiver<bool> {
         self.shared.outage.watch()

@@ -16,6 +16,7 @@ mod keys;
 mod limits;
 mod login;
 mod me;
+mod metrics;
 mod negotiation;
 mod races;
 mod register;

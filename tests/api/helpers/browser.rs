@@ -128,6 +128,7 @@ impl TestApp {
         TestApp {
             hash_stats: self.hash_stats.clone(),
             address: self.address.clone(),
+            metrics_address: self.metrics_address.clone(),
             database_url: self.database_url.clone(),
             settings: self.settings.clone(),
             client: browser_client(jar.clone()),

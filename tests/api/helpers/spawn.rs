@@ -126,6 +126,8 @@ pub struct TestApp {
     /// How many bcrypt operations this instance ran, by cost.
     pub hash_stats: Arc<keycard::startup::HashStats>,
     pub address: String,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when the settings turn it on.
+    pub metrics_address: Option<String>,
     pub database_url: String,
     pub settings: Settings,
     /// The browser-like client: keeps cookies in `jar`.
@@ -157,6 +159,9 @@ pub async fn spawn_with_settings(settings: Settings) -> TestApp {
     let database_url = settings.database.url.as_ref().unwrap().expose().to_string();
     let app = Application::build(settings.clone()).expect("keycard starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let hash_stats = app.hash_stats();
     let (shutdown, database_down) = (app.shutdown(), app.database_down());
     let (stopped_tx, stopped) = tokio::sync::watch::channel(None);
@@ -168,6 +173,7 @@ pub async fn spawn_with_settings(settings: Settings) -> TestApp {
     TestApp {
         hash_stats,
         address,
+        metrics_address,
         database_url,
         settings,
         client: browser_client(jar.clone()),
