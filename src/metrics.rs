@@ -18,6 +18,36 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// The `outcome` labels of `sign_ins_total` (`sign_in_outcome`).
+const SIGN_IN_OUTCOMES: &[&str] = &[
+    "success",
+    "wrong_credentials",
+    "wrong_code",
+    "second_factor_required",
+    "expired",
+    "throttled",
+    "unavailable",
+    "invalid",
+    "error",
+];
+
+/// The `kind` labels of `revocations_total`.
+const REVOCATION_KINDS: &[&str] = &[
+    "sign_out",
+    "refresh",
+    "password_changed",
+    "session_revoked",
+    "sessions_revoked",
+    "two_factor_enabled",
+    "two_factor_disabled",
+    "two_factor_reset",
+    "user_tokens_revoked",
+    "user_disabled",
+    "user_deleted",
+    "everyone_signed_out",
+    "password_reset",
+];
+
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
@@ -71,7 +101,7 @@ impl Metrics {
             &["version"],
         )?;
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
-        Ok(Metrics {
+        let metrics = Metrics {
             requests: counter(
                 &registry,
                 "http_requests_total",
@@ -110,7 +140,15 @@ impl Metrics {
                 &["state"],
             )?,
             registry,
-        })
+        };
+        // Every outcome and kind from the start, at 0, so rates work before the first one.
+        for outcome in SIGN_IN_OUTCOMES {
+            metrics.sign_ins.with_label_values(&[outcome]);
+        }
+        for kind in REVOCATION_KINDS {
+            metrics.revocations.with_label_values(&[kind]);
+        }
+        Ok(metrics)
     }
 
     /// One request answered.
