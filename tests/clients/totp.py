@@ -3,6 +3,7 @@ otpauth:// URI keycard gave at setup and makes the codes that turn the second fa
 and complete a two-step sign-in (contract §8).
 """
 
+import importlib.metadata
 import json
 import os
 import time
@@ -52,4 +53,4 @@ status, done = post("/login/2fa", {"mfa_token": problem["mfa_token"], "code": co
 assert status == 200 and done["user"]["two_factor"] is True, (status, done)
 status, again = post("/login", {"username": username, "password": password, "code": code})
 assert status == 401 and again["detail"] == "wrong or already used code", (status, again)
-print(f"python (pyotp {pyotp.__version__}): enrolled from the otpauth URI and signed in with its code")
+print(f"python (pyotp {importlib.metadata.version('pyotp')}): enrolled from the otpauth URI and signed in with its code")
