@@ -123,6 +123,15 @@ impl Accounts {
         db::blocking(&self.pool, f).await
     }
 
+    /// A new password's bcrypt hash at `auth.bcrypt_cost`, on the hashing threads.
+    async fn hash_new_password(&self, new: crate::domain::NewPassword) -> Result<String, AppError> {
+        let cost = self.settings.bcrypt_cost;
+        self.hasher
+            .run(move |stats| crate::auth::password::hash(&new, cost, stats))
+            .await?
+            .map_err(AppError::Internal)
+    }
+
     /// `SELECT 1`: whether the database answers (`/readyz`).
     pub async fn ping(&self) -> Result<(), AppError> {
         self.db(|conn| Ok(db::ping(conn)?)).await

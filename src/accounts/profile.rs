@@ -60,12 +60,7 @@ impl Accounts {
             Some(new) if errors.is_empty() => new,
             _ => return Err(AppError::Validation(errors)),
         };
-        let cost = self.settings.bcrypt_cost;
-        let hash = self
-            .hasher
-            .run(move |stats| password::hash(&new, cost, stats))
-            .await?
-            .map_err(AppError::Internal)?;
+        let hash = self.hash_new_password(new).await?;
         let (user_id, sid) = (identity.user.id, identity.session.id);
         let (accounts, client) = (self.clone(), client.clone());
         self.db(move |conn| {

@@ -5,7 +5,7 @@ use diesel::Connection;
 
 use crate::accounts::audit::own;
 use crate::accounts::{Accounts, Client, SignedIn};
-use crate::auth::{password, throttle};
+use crate::auth::throttle;
 use crate::db::audit;
 use crate::db::users::{NewUser, User};
 use crate::domain::EventKind;
@@ -70,13 +70,9 @@ impl Accounts {
         let (settings, address) = (self.settings.clone(), client.address.clone());
         self.db(move |conn| throttle::reserve_signup(conn, &settings, &address))
             .await?;
-        let cost = self.settings.bcrypt_cost;
-        let typed = registration.password.clone();
         let hash = self
-            .hasher
-            .run(move |stats| password::hash(&typed, cost, stats))
-            .await?
-            .map_err(AppError::Internal)?;
+            .hash_new_password(registration.password.clone())
+            .await?;
         let client = client.clone();
         self.db(move |conn| {
             conn.transaction(|conn| {

@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 use crate::accounts::audit::{event, own};
 use crate::accounts::directory::{no_user, parse_user_id};
 use crate::accounts::{Accounts, Client};
-use crate::auth::password;
 use crate::db::users::{self, User, UserChanges};
 use crate::db::{audit, password_resets, sessions, two_factor};
 use crate::domain::{EventKind, NewPassword};
@@ -98,12 +97,7 @@ impl Accounts {
         let user = self.reset_link_user(token).await?;
         let new = NewPassword::parse(new_password, &user.username)
             .map_err(|e| AppError::Validation(FieldErrors::single("new_password", e)))?;
-        let cost = self.settings.bcrypt_cost;
-        let hash = self
-            .hasher
-            .run(move |stats| password::hash(&new, cost, stats))
-            .await?
-            .map_err(AppError::Internal)?;
+        let hash = self.hash_new_password(new).await?;
         let (link, client) = (token_hash(token), client.clone());
         self.db(move |conn| {
             conn.transaction(|conn| {

@@ -40,12 +40,7 @@ pub async fn audit(
     let (events, total) = accounts
         .audit_page(filter, list.offset(), list.per_page)
         .await?;
-    let json = PageJson {
-        items: events.iter().map(EventJson::from).collect(),
-        page: list.page,
-        per_page: list.per_page,
-        total,
-    };
+    let json = PageJson::new(events.iter().map(EventJson::from).collect(), &list, total);
     Ok(Answer::show(&json, "Audit log", move |layout| {
         let stamp = |t: Option<chrono::DateTime<Utc>>| {
             t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -82,12 +77,7 @@ pub async fn activity(
     let (events, total) = accounts
         .audit_page(filter, list.offset(), list.per_page)
         .await?;
-    let json = PageJson {
-        items: events.iter().map(EventJson::from).collect(),
-        page: list.page,
-        per_page: list.per_page,
-        total,
-    };
+    let json = PageJson::new(events.iter().map(EventJson::from).collect(), &list, total);
     Ok(Answer::show(
         &json,
         "Your security activity",

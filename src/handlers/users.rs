@@ -16,12 +16,7 @@ pub async fn index(
     query: ListQuery,
 ) -> Result<Answer, AppError> {
     let (items, total) = accounts.directory_page(&query).await?;
-    let json = PageJson {
-        items: items.iter().map(UserJson::from).collect(),
-        page: query.page,
-        per_page: query.per_page,
-        total,
-    };
+    let json = PageJson::new(items.iter().map(UserJson::from).collect(), &query, total);
     Ok(Answer::show(&json, "People", move |layout| UsersPage {
         layout,
         users: items.iter().map(UserView::from).collect(),

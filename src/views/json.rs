@@ -74,6 +74,17 @@ pub struct PageJson<T> {
     pub total: i64,
 }
 
+impl<T> PageJson<T> {
+    pub fn new(items: Vec<T>, list: &crate::http::pagination::ListQuery, total: i64) -> Self {
+        PageJson {
+            items,
+            page: list.page,
+            per_page: list.per_page,
+            total,
+        }
+    }
+}
+
 /// One of the caller's sessions, for `GET /me/sessions`.
 #[derive(Debug, Serialize)]
 pub struct SessionJson {

@@ -643,7 +643,7 @@ async fn the_directory_migration_reverts_and_reapplies() {
     batch(&app, &format!("BEGIN; {UP} COMMIT;")).await;
     assert_counts_agree(&app, &admin, "after down and up").await;
     assert_eq!(app.api(&admin).get_body("/users?q=ore").await["total"], 8);
-    assert_eq!(app.api(&admin).get_body("/users?q=e1").await["total"], 1);
+    assert_eq!(app.api(&admin).get_body("/users?q=re10").await["total"], 1);
     app.create_user("after_up").await;
     assert_counts_agree(&app, &admin, "a sign-up after up").await;
 }
