@@ -10,6 +10,7 @@ pub mod keys;
 pub mod login;
 pub mod me;
 pub mod metrics;
+pub mod openapi;
 pub mod operations;
 pub mod register;
 pub mod reset;

@@ -18,7 +18,7 @@ pub(crate) mod handlers;
 pub(crate) mod http;
 pub(crate) mod metrics;
 pub(crate) mod random;
-pub(crate) mod routes;
+pub mod routes;
 pub mod settings;
 pub mod shutdown;
 pub mod startup;

@@ -71,6 +71,31 @@ pub async fn public_key_set(
     Ok(response)
 }
 
+/// The OpenAPI document: the same for everyone and changed only by a new release, so
+/// like the key set it may be kept 5 minutes and read from any origin (a documentation
+/// viewer hosted elsewhere); its `ETag` makes the check after that a `304`. Errors are
+/// not cached.
+pub async fn public_document(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let status = response.status();
+    let cacheable = status.is_success() || status == actix_web::http::StatusCode::NOT_MODIFIED;
+    let headers = response.headers_mut();
+    let cache = if cacheable {
+        "public, max-age=300"
+    } else {
+        "no-store"
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(response)
+}
+
 /// `/static/*`: a versioned URL (`?v=`, from the page layout) is cached for a year; any
 /// other is revalidated (actix-files answers with `ETag` and `Last-Modified`).
 pub async fn static_files(

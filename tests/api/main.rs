@@ -18,6 +18,7 @@ mod login;
 mod me;
 mod metrics;
 mod negotiation;
+mod openapi;
 mod races;
 mod register;
 mod revocation;
