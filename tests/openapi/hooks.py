@@ -4,6 +4,10 @@ Every generated request is made as the admin the run script created, with a Bear
 from POST /login. The token is fetched again whenever keycard answers 401: the fuzzer
 calls /logout, /me/logout-all, /admin/revoke-all and the like with it, and those end it.
 POST /introspect is authenticated as the introspection client instead (HTTP Basic).
+
+The sign-in's CSRF value (its `csrf_token` cookie, bound to that session) goes along as
+the cookie and the X-CSRF-Token header, so that form bodies, which always need it, reach
+the handlers too instead of all ending in 403.
 """
 
 import base64
@@ -29,7 +33,7 @@ class KeycardAuth:
             timeout=10,
         )
         response.raise_for_status()
-        return response.json()["token"]
+        return {"token": response.json()["token"], "csrf": response.cookies["csrf_token"]}
 
     def set(self, case, data, context):
         case.headers = case.headers or {}
@@ -37,4 +41,6 @@ class KeycardAuth:
             pair = base64.b64encode(f"{CLIENT}:{CLIENT_SECRET}".encode()).decode()
             case.headers["Authorization"] = f"Basic {pair}"
         else:
-            case.headers["Authorization"] = f"Bearer {data}"
+            case.headers["Authorization"] = f"Bearer {data['token']}"
+            case.headers["X-CSRF-Token"] = data["csrf"]
+            case.cookies = {**(case.cookies or {}), "csrf_token": data["csrf"]}
