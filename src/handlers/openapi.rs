@@ -1,6 +1,6 @@
 //! `GET /openapi.json` (contract §9): the OpenAPI 3.1 document of keycard's JSON side.
 //!
-//! Hand-written (`api/openapi.json`, compiled in), not generated from the handlers: one
+//! Hand-written (`src/openapi.json`, compiled in), not generated from the handlers: one
 //! handler answers both HTML and JSON, and what its JSON side returns (`201` here, `204`
 //! there, the `406` of a form page, the `mfa_required` problem) is decided by
 //! `web::answer::Answer` at run time, which no derive macro can see. The drift tests keep
@@ -14,7 +14,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 /// The document, as served (and as a client generator reads it from the repository).
-pub const DOCUMENT: &str = include_str!("../../api/openapi.json");
+pub const DOCUMENT: &str = include_str!("../openapi.json");
 
 /// A strong validator of the document: the first 128 bits of its SHA-256.
 static ETAG: LazyLock<String> = LazyLock::new(|| {

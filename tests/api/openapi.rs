@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::helpers::spawn_app;
 
-const FILE: &str = include_str!("../../api/openapi.json");
+const FILE: &str = include_str!("../../src/openapi.json");
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -105,7 +105,7 @@ async fn the_document_is_json_whatever_accept_says_and_cacheable() {
     let etag = headers["etag"].to_str().unwrap().to_string();
     assert!(etag.starts_with('"') && etag.len() == 34, "{etag}");
     let served: Value = response.json().await.unwrap();
-    assert_eq!(served, file(), "the server sends api/openapi.json as it is");
+    assert_eq!(served, file(), "the server sends src/openapi.json as it is");
     assert_eq!(served["openapi"], "3.1.0");
     assert_eq!(served["info"]["version"], env!("CARGO_PKG_VERSION"));
 
