@@ -189,7 +189,7 @@ pub fn apply(
     conn.transaction(|conn| {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ADMIN_SET_LOCK})"))
             .execute(conn)?;
-        let user = User::find(conn, id)?.ok_or_else(|| no_user(id))?;
+        let user = User::find_for_update(conn, id)?.ok_or_else(|| no_user(id))?;
         let mut event = audit::event(action.event_kind(), Some(actor), Some(&user), client);
         if let AdminAction::SetRole(role) = action {
             event.details = json!({"from": user.role, "to": role});
@@ -203,6 +203,8 @@ pub fn apply(
         }
         if action.ends_sessions() {
             sessions::end_all_of_user(conn, id, None)?;
+            // A sign-in waiting for its code began before this: it gets nothing.
+            two_factor::void_waiting_sign_ins(conn, id)?;
         }
         if action == AdminAction::Delete {
             users::delete(conn, id)?; // sessions go with it (ON DELETE CASCADE)

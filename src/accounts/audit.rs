@@ -45,9 +45,12 @@ pub(crate) fn own(kind: EventKind, user: &User, client: &Client) -> NewEvent {
 /// the current five minutes, inside the caller's transaction. The subject is the user
 /// of that name when there is one; the name itself is kept only when it is one (a
 /// guessed name that no account has is not recorded).
+/// `stage` says what was wrong (`password` or `code`: a right password with a wrong
+/// code is how a leaked password shows), or is empty for throttled sign-ins.
 pub(crate) fn count_failure(
     conn: &mut PgConnection,
     kind: EventKind,
+    stage: &str,
     username_key: &str,
     client: &Client,
 ) -> QueryResult<()> {
@@ -57,10 +60,14 @@ pub(crate) fn count_failure(
         User::find_by_username(conn, username_key)?
     };
     let mut event = event(kind, None, user.as_ref(), client);
-    event.details = json!({"count": 1});
+    event.details = if stage.is_empty() {
+        json!({"count": 1})
+    } else {
+        json!({"count": 1, "stage": stage})
+    };
     let bucket = Utc::now().timestamp().div_euclid(AGGREGATE_SECS);
     let aggregate = format!(
-        "{kind}|{}|{}|{bucket}",
+        "{kind}|{stage}|{}|{}|{bucket}",
         user.as_ref().map_or(0, |u| u.id),
         crate::http::client_addr::limit_key(&client.address)
     );

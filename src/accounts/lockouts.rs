@@ -52,9 +52,13 @@ impl Accounts {
                 (true, settings.max_failures_per_username),
                 (false, settings.max_failures_per_address),
             ] {
-                for (key, failures) in
-                    login_failures::over_limit(conn, by_username, now - window, limit)?
-                {
+                for (key, failures) in login_failures::over_limit(
+                    conn,
+                    by_username,
+                    now - window,
+                    throttle::stale_before(now),
+                    limit,
+                )? {
                     let Some(wait) = throttle::retry_after(&failures, limit, window, now) else {
                         continue;
                     };
@@ -104,13 +108,14 @@ impl Accounts {
         let target = locked.clone();
         self.db(move |conn| {
             conn.transaction(|conn| {
+                let stale = throttle::stale_before(Utc::now());
                 let removed = match &target {
                     Locked::Username(key) => {
                         cleared.subject_id = User::find_by_username(conn, key)?.map(|u| u.id);
                         cleared.subject_username = cleared.subject_id.map(|_| key.clone());
-                        login_failures::clear_username(conn, key)?
+                        login_failures::clear_username(conn, key, stale)?
                     }
-                    Locked::Address(key) => login_failures::clear_address(conn, key)?,
+                    Locked::Address(key) => login_failures::clear_address(conn, key, stale)?,
                 };
                 if removed == 0 {
                     return Err(AppError::NotFound(

@@ -3,7 +3,7 @@
 use diesel::Connection;
 
 use crate::accounts::audit::own;
-use crate::accounts::sign_in::record_failure;
+use crate::accounts::sign_in::{Wrong, record_failure};
 use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::identity::Identity;
 use crate::auth::{password, throttle};
@@ -71,6 +71,7 @@ impl Accounts {
                 };
                 let user = users::update(conn, user_id, &changes)?;
                 sessions::end_all_of_user(conn, user_id, Some(sid))?;
+                crate::db::password_resets::void_all_of_user(conn, user_id)?;
                 audit::record(conn, &own(EventKind::PasswordChanged, &user, &client))?;
                 let session = sessions::next_generation(conn, sid)?;
                 let issued = accounts.issue_in(conn, &user, &session)?;
@@ -100,7 +101,7 @@ impl Accounts {
             .db(move |conn| match checked {
                 Ok(true) => throttle::succeed(conn, &slot).map(|()| true),
                 Ok(false) => conn
-                    .transaction(|conn| record_failure(conn, &slot, &client))
+                    .transaction(|conn| record_failure(conn, &slot, &client, Wrong::Password))
                     .map(|()| false),
                 Err(error) => throttle::release(conn, &slot).and(Err(error)),
             })

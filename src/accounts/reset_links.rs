@@ -109,6 +109,8 @@ impl Accounts {
                 let user = users::update(conn, id, &changes)?;
                 sessions::end_all_of_user(conn, id, None)?;
                 two_factor::void_waiting_sign_ins(conn, id)?;
+                // Any other link for this user stops working too.
+                password_resets::void_all_of_user(conn, id)?;
                 audit::record(conn, &own(EventKind::PasswordReset, &user, &client))?;
                 Ok(user)
             })

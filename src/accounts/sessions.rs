@@ -115,6 +115,7 @@ impl Accounts {
         self.db(move |conn| {
             conn.transaction(|conn| {
                 let ended = sessions::end_all_of_user(conn, user_id, None)?;
+                crate::db::two_factor::void_waiting_sign_ins(conn, user_id)?;
                 event.details = json!({"sessions": ended, "kept_current": false});
                 audit::record(conn, &event)?;
                 Ok(())

@@ -82,6 +82,7 @@ impl Accounts {
                     Ok(audit::count_failure(
                         conn,
                         EventKind::SignInThrottled,
+                        "",
                         &username_key,
                         &client,
                     )?)
@@ -174,8 +175,10 @@ impl Accounts {
 
         let Some(user) = user.filter(|_| check.matches && usable) else {
             let (failed, client) = (slot.clone(), client.clone());
-            self.db(move |conn| conn.transaction(|conn| record_failure(conn, &failed, &client)))
-                .await?;
+            self.db(move |conn| {
+                conn.transaction(|conn| record_failure(conn, &failed, &client, Wrong::Password))
+            })
+            .await?;
             return Err(AppError::BadCredentials);
         };
         let (slot, client) = (slot.clone(), client.clone());
@@ -216,7 +219,7 @@ impl Accounts {
                     };
                     factor = accounts.accept_code(conn, user.id, code)?;
                     if factor.is_none() {
-                        record_failure(conn, &slot, &client)?;
+                        record_failure(conn, &slot, &client, Wrong::Code)?;
                         return Ok(Err(AppError::WrongCode));
                     }
                 }
@@ -262,14 +265,14 @@ impl Accounts {
         missing.into_result(()).map_err(AppError::Validation)?;
         let hash = token_hash(mfa_token);
         let lookup = hash.clone();
-        let username = self
+        let (user_id, username) = self
             .db(move |conn| {
                 use crate::db::schema::{mfa_challenges, users};
                 Ok(mfa_challenges::table
                     .inner_join(users::table)
                     .filter(mfa_challenges::token_hash.eq(lookup))
-                    .select(users::username)
-                    .first::<String>(conn)
+                    .select((users::id, users::username))
+                    .first::<(i64, String)>(conn)
                     .optional()?)
             })
             .await?
@@ -285,7 +288,9 @@ impl Accounts {
         );
         let outcome = self
             .db(move |conn| {
-                conn.transaction(|conn| accounts.complete_in(conn, &hash, &held, &client, &code))
+                conn.transaction(|conn| {
+                    accounts.complete_in(conn, user_id, &hash, &held, &client, &code)
+                })
             })
             .await
             .and_then(|outcome| outcome);
@@ -294,25 +299,31 @@ impl Accounts {
     }
 
     /// The transaction of `complete_sign_in`; an `Ok(Err)` commits what it recorded.
+    /// Locks the user's row before the challenge's, the order of every path that ends a
+    /// user's waiting sign-ins (turning the second factor off, a reset, a delete), so
+    /// the two never wait for each other.
     fn complete_in(
         &self,
         conn: &mut PgConnection,
+        user_id: i64,
         hash: &[u8],
         slot: &Slot,
         client: &Client,
         code: &str,
     ) -> Result<Result<SignedIn, AppError>, AppError> {
-        let challenge = factor_rows::challenge_for_update(conn, hash)?;
-        let Some(challenge) = challenge.filter(|c| c.expires_at > Utc::now()) else {
-            factor_rows::delete_challenge(conn, hash)?;
-            return Ok(Err(AppError::SignInExpired));
-        };
         let user: Option<User> = user_rows::table
-            .find(challenge.user_id)
+            .find(user_id)
             .select(User::as_select())
             .for_update()
             .first(conn)
             .optional()?;
+        let challenge = factor_rows::challenge_for_update(conn, hash)?;
+        let Some(challenge) =
+            challenge.filter(|c| c.expires_at > Utc::now() && c.user_id == user_id)
+        else {
+            factor_rows::delete_challenge(conn, hash)?;
+            return Ok(Err(AppError::SignInExpired));
+        };
         let Some(user) = user.filter(|u| {
             !u.disabled
                 && u.two_factor
@@ -322,7 +333,7 @@ impl Accounts {
             return Ok(Err(AppError::SignInExpired));
         };
         let Some(factor) = self.accept_code(conn, user.id, code)? else {
-            record_failure(conn, slot, client)?;
+            record_failure(conn, slot, client, Wrong::Code)?;
             if challenge.wrong_codes + 1 >= CHALLENGE_WRONG_CODES {
                 factor_rows::delete_challenge(conn, hash)?;
             } else {
@@ -338,15 +349,33 @@ impl Accounts {
     }
 }
 
+/// What a failed check got wrong.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Wrong {
+    Password,
+    Code,
+}
+
 /// A wrong password or code: the slot becomes a recorded failure, and the audit log
-/// counts it (one row per username, address and five minutes).
+/// counts it (one row per username, address, stage and five minutes).
 pub(crate) fn record_failure(
     conn: &mut PgConnection,
     slot: &Slot,
     client: &Client,
+    wrong: Wrong,
 ) -> Result<(), AppError> {
     throttle::fail(conn, slot)?;
-    audit::count_failure(conn, EventKind::SignInFailed, &slot.username_key, client)?;
+    let stage = match wrong {
+        Wrong::Password => "password",
+        Wrong::Code => "code",
+    };
+    audit::count_failure(
+        conn,
+        EventKind::SignInFailed,
+        stage,
+        &slot.username_key,
+        client,
+    )?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::audit::own;
-use crate::accounts::sign_in::record_failure;
+use crate::accounts::sign_in::{Wrong, record_failure};
 use crate::accounts::{Accounts, Client};
 use crate::auth::identity::Identity;
 use crate::auth::sealing::SealError;
@@ -204,8 +204,11 @@ impl Accounts {
         password: String,
         code: String,
     ) -> Result<Vec<String>, AppError> {
-        self.with_password_and_code(identity, client, password, code, |conn, id, _| {
-            store_new_recovery_codes(conn, id)
+        let user = identity.user.clone();
+        self.with_password_and_code(identity, client, password, code, move |conn, id, client| {
+            let codes = store_new_recovery_codes(conn, id)?;
+            audit::record(conn, &own(EventKind::RecoveryCodesReplaced, &user, client))?;
+            Ok(codes)
         })
         .await
     }
@@ -297,11 +300,11 @@ impl Accounts {
                 };
                 let outcome = conn.transaction(|conn| {
                     if !password_ok {
-                        record_failure(conn, &slot, &client)?;
+                        record_failure(conn, &slot, &client, Wrong::Password)?;
                         return Ok(Err(FieldErrors::single("password", WRONG_PASSWORD)));
                     }
                     if accounts.accept_code(conn, id, &code)?.is_none() {
-                        record_failure(conn, &slot, &client)?;
+                        record_failure(conn, &slot, &client, Wrong::Code)?;
                         return Ok(Err(FieldErrors::single("code", WRONG_CODE)));
                     }
                     throttle::succeed(conn, &slot)?;

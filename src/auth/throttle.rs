@@ -26,6 +26,11 @@ use crate::settings::AuthSettings;
 /// slot counts as a failure from then on.
 const STALE_AFTER_SECS: i64 = 60;
 
+/// Pending rows older than this are failures (their check never finished).
+pub fn stale_before(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::seconds(STALE_AFTER_SECS)
+}
+
 /// The slot an attempt holds while its password is checked.
 #[derive(Debug, Clone)]
 pub struct Slot {
@@ -70,7 +75,7 @@ pub fn reserve(
         login_failures::lock(conn, &format!("login-addr:{address}"))?;
         let now = Utc::now();
         let since = now - window;
-        let stale = now - Duration::seconds(STALE_AFTER_SECS);
+        let stale = stale_before(now);
         let by_user = if username_key.is_empty() {
             login_failures::Recent::default()
         } else {

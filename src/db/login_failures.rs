@@ -66,11 +66,13 @@ pub fn recent_for_address(
 }
 
 /// Keys (usernames when `by_username`, else addresses) with at least `limit` recorded
-/// failures since `since`, each with its failure times, oldest first.
+/// failures since `since`, each with its failure times, oldest first. A pending row
+/// older than `stale` counts as a failure, as it does for the limits.
 pub fn over_limit(
     conn: &mut PgConnection,
     by_username: bool,
     since: DateTime<Utc>,
+    stale: DateTime<Utc>,
     limit: u32,
 ) -> QueryResult<Vec<(String, Vec<DateTime<Utc>>)>> {
     let column = if by_username {
@@ -87,31 +89,50 @@ pub fn over_limit(
     }
     let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT {column} AS key, array_agg(failed_at ORDER BY failed_at) AS failures \
-         FROM login_failures WHERE NOT pending AND failed_at > $1 AND {column} <> '' \
+         FROM login_failures WHERE (NOT pending OR failed_at < $3) AND failed_at > $1 \
+         AND {column} <> '' \
          GROUP BY {column} HAVING count(*) >= $2 ORDER BY {column} LIMIT 1000"
     ))
     .bind::<diesel::sql_types::Timestamptz, _>(since)
     .bind::<diesel::sql_types::BigInt, _>(i64::from(limit))
+    .bind::<diesel::sql_types::Timestamptz, _>(stale)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| (r.key, r.failures)).collect())
 }
 
-/// An admin ends a username's lock: its recorded failures go.
-pub fn clear_username(conn: &mut PgConnection, username_key: &str) -> QueryResult<usize> {
+/// An admin ends a username's lock: its recorded failures go (with the pending rows
+/// older than `stale`, which count as failures).
+pub fn clear_username(
+    conn: &mut PgConnection,
+    username_key: &str,
+    stale: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::delete(
         login_failures::table
             .filter(login_failures::username_key.eq(username_key))
-            .filter(login_failures::pending.eq(false)),
+            .filter(
+                login_failures::pending
+                    .eq(false)
+                    .or(login_failures::failed_at.lt(stale)),
+            ),
     )
     .execute(conn)
 }
 
 /// An admin ends an address's lock.
-pub fn clear_address(conn: &mut PgConnection, address: &str) -> QueryResult<usize> {
+pub fn clear_address(
+    conn: &mut PgConnection,
+    address: &str,
+    stale: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::delete(
         login_failures::table
             .filter(login_failures::client_address.eq(address))
-            .filter(login_failures::pending.eq(false)),
+            .filter(
+                login_failures::pending
+                    .eq(false)
+                    .or(login_failures::failed_at.lt(stale)),
+            ),
     )
     .execute(conn)
 }

@@ -48,6 +48,17 @@ pub fn use_up(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<Option<
     .optional()
 }
 
+/// Every unused link of a user stops working (their password was just set).
+pub fn void_all_of_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table
+            .filter(password_resets::user_id.eq(user_id))
+            .filter(password_resets::used_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(diesel::dsl::now))
+    .execute(conn)
+}
+
 /// The periodic sweep: links past their time.
 pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(password_resets::table.filter(password_resets::expires_at.lt(diesel::dsl::now)))

@@ -44,6 +44,17 @@ impl User {
             .optional()
     }
 
+    /// The user, locked until the transaction ends: every path that changes a user and
+    /// the rows hanging off it takes the user's row first (one lock order, no deadlock).
+    pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
+        users::table
+            .find(id)
+            .select(User::as_select())
+            .for_update()
+            .first(conn)
+            .optional()
+    }
+
     /// By username, without regard to case (uses the `lower(username)` index).
     pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
         users::table

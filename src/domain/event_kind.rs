@@ -49,6 +49,7 @@ kinds! {
     TwoFactorEnabled => "two_factor_enabled", "two-factor authentication turned on";
     TwoFactorDisabled => "two_factor_disabled", "two-factor authentication turned off";
     TwoFactorReset => "two_factor_reset", "two-factor authentication reset by an admin";
+    RecoveryCodesReplaced => "recovery_codes_replaced", "new recovery codes made (the old ones stopped working)";
     RoleChanged => "role_changed", "role changed";
     UserDisabled => "user_disabled", "account disabled";
     UserEnabled => "user_enabled", "account enabled";

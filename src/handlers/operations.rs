@@ -70,13 +70,22 @@ pub async fn activity(
     CurrentUser(identity): CurrentUser,
     list: ListQuery,
 ) -> Result<Answer, AppError> {
+    let me = identity.user.id;
     let filter = Filter {
-        subject_id: Some(identity.user.id),
+        subject_id: Some(me),
         ..Default::default()
     };
-    let (events, total) = accounts
+    let (mut events, total) = accounts
         .audit_page(filter, list.offset(), list.per_page)
         .await?;
+    // What an admin did to this user: who, yes; from which address, no.
+    for event in events
+        .iter_mut()
+        .filter(|e| e.actor_id.is_some_and(|a| a != me))
+    {
+        event.client_address = None;
+        event.request_id = None;
+    }
     let json = PageJson::new(events.iter().map(EventJson::from).collect(), &list, total);
     Ok(Answer::show(
         &json,

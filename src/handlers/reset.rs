@@ -1,7 +1,6 @@
 //! Account recovery without mail (contract §9): `POST /admin/users/{id}/reset-link`,
 //! and the link's own page, `GET`/`POST /reset/{token}`.
 
-use actix_web::dev::ConnectionInfo;
 use actix_web::web;
 use serde::Deserialize;
 
@@ -27,7 +26,6 @@ pub struct NewPassword {
 pub async fn make_link(
     accounts: web::Data<Accounts>,
     origin: web::Data<OriginPolicy>,
-    connection: ConnectionInfo,
     client: Client,
     AdminUser(identity): AdminUser,
     path: web::Path<String>,
@@ -36,14 +34,10 @@ pub async fn make_link(
     let link = accounts
         .reset_link_for(&identity.user, &client, &path)
         .await?;
-    // The site's public URL when it is set, else the address this request came to.
-    let site = if origin.public_url.is_empty() {
-        format!("{}://{}", connection.scheme(), connection.host())
-    } else {
-        origin.public_url.clone()
-    };
+    // Absolute with `server.public_url`; else the path alone: the request's Host and
+    // forwarding headers are the client's to write, not a base for a link to hand out.
     let json = ResetLinkJson {
-        url: format!("{site}{}", link.path),
+        url: format!("{}{}", origin.public_url, link.path),
         path: link.path.clone(),
         expires_at: link.expires_at,
         user: UserJson::from(&link.user),

@@ -25,9 +25,11 @@ pub async fn security(
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // No Referer at all: a page's address can hold a secret (`/reset/{token}`), and
+    // keycard reads no Referer itself.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
+        HeaderValue::from_static("no-referrer"),
     );
     headers.insert(
         HeaderName::from_static("cross-origin-opener-policy"),

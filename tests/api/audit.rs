@@ -495,3 +495,99 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
     );
     assert_eq!(kinds.iter().filter(|k| **k == "password_reset").count(), 1);
 }
+
+#[tokio::test]
+async fn a_password_set_by_one_link_or_by_the_user_voids_every_other_link() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let (user, _) = app.user_with_token().await;
+    let make = || async {
+        let made: Value = app
+            .api(&admin)
+            .post(
+                &format!("/admin/users/{}/reset-link", user["id"]),
+                json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        made["path"].as_str().unwrap().to_string()
+    };
+    let (first, second) = (make().await, make().await);
+    let body = json!({"new_password": "set-by-the-second-link"});
+    assert_eq!(
+        app.post_json_anonymously(&second, &body)
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
+    assert_problem(app.post_json_anonymously(&first, &body).await, 404).await;
+
+    let third = make().await;
+    let token = app
+        .login_token(user["username"].as_str().unwrap(), "set-by-the-second-link")
+        .await;
+    let change = json!({"current_password": "set-by-the-second-link", "new_password": "changed-by-the-user"});
+    assert_eq!(
+        app.api(&token)
+            .post("/me/password", change)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(app.get_html(&third).await.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn what_an_admin_did_shows_in_my_activity_without_their_address() {
+    let app = spawn_app().await;
+    let (admin_user, admin) = app.admin_with_token().await;
+    let (user, token) = app.user_with_token().await;
+    let path = format!("/admin/users/{}/role", user["id"]);
+    assert_eq!(
+        app.api(&admin)
+            .post(&path, json!({"role": "admin"}))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let mine = app.api(&token).get_body("/me/activity").await;
+    let changed = &mine["items"][0];
+    assert_eq!(changed["kind"], "role_changed");
+    assert_eq!(changed["actor"]["username"], admin_user["username"]);
+    assert!(changed["client_address"].is_null() && changed["request_id"].is_null());
+    let own = &mine["items"][1];
+    assert_eq!(own["kind"], "sign_in");
+    assert_eq!(own["client_address"], "127.0.0.1");
+}
+
+#[tokio::test]
+async fn checks_that_never_finished_count_in_lockouts_and_are_cleared_with_them() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    // Five checks left pending by an instance that died two minutes ago.
+    app.sql(
+        "INSERT INTO login_failures (username_key, client_address, failed_at, pending) \
+         SELECT 'stuck_user', '192.0.2.7', now() - interval '2 minutes', true \
+         FROM generate_series(1, 5)",
+    )
+    .await;
+    let listed = app.api(&admin).get_body("/admin/lockouts").await;
+    assert_eq!(listed["items"][0]["username"], "stuck_user", "{listed}");
+    assert_eq!(listed["items"][0]["failures"], 5);
+    let cleared = app
+        .api(&admin)
+        .post("/admin/lockouts/clear", json!({"username": "stuck_user"}))
+        .await;
+    assert_eq!(cleared.status().as_u16(), 204);
+    assert!(
+        app.api(&admin).get_body("/admin/lockouts").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -596,3 +596,92 @@ impl TestApp {
         body["token"].as_str().map(str::to_string)
     }
 }
+
+#[tokio::test]
+async fn a_sign_in_waiting_for_its_code_gets_nothing_once_the_account_was_disabled() {
+    let app = spawn_app().await;
+    let (user, _, secret, _) = enrolled(&app).await;
+    let (_, admin) = app.admin_with_token().await;
+    let mfa_token = pending_sign_in(&app, &user).await;
+    for action in ["disable", "enable"] {
+        let path = format!("/admin/users/{}/{action}", user["id"]);
+        assert_eq!(
+            app.api(&admin)
+                .post(&path, json!({}))
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+    // Enabled again, but the sign-in began before the disable: it is void.
+    let late = second_step(&app, &mfa_token, &code(&secret, 1)).await;
+    assert_eq!(
+        assert_problem(late, 401).await["detail"],
+        "this sign-in has expired or was already completed; sign in again with your password"
+    );
+    // Signing out everywhere voids them too.
+    let token = app
+        .login_token_with_code(&user, &code(&secret, 1))
+        .await
+        .unwrap();
+    let waiting = pending_sign_in(&app, &user).await;
+    assert_eq!(
+        app.api(&token)
+            .post("/me/logout-all", json!({}))
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
+    assert_problem(second_step(&app, &waiting, "123456").await, 401).await;
+    let left = app
+        .scalar(&format!(
+            "SELECT count(*) AS v FROM mfa_challenges WHERE user_id = {}",
+            user["id"]
+        ))
+        .await;
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn a_wrong_code_and_new_recovery_codes_are_in_the_audit_log() {
+    let app = spawn_app().await;
+    let (user, token, secret, _) = enrolled(&app).await;
+    let (_, admin) = app.admin_with_token().await;
+    let mfa_token = pending_sign_in(&app, &user).await;
+    assert_eq!(
+        second_step(&app, &mfa_token, "000000")
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    let wrong_password = json!({"username": user["username"], "password": "wrong-password-1"});
+    app.post_json_anonymously("/login", &wrong_password).await;
+    let body = app
+        .api(&admin)
+        .get_body(&format!(
+            "/admin/audit?kind=sign_in_failed&user={}",
+            user["id"]
+        ))
+        .await;
+    let mut stages: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["details"]["stage"].as_str().unwrap())
+        .collect();
+    stages.sort_unstable();
+    assert_eq!(
+        stages,
+        ["code", "password"],
+        "a right password with a wrong code shows"
+    );
+    app.new_recovery_codes(&token, &secret).await;
+    let replaced = app
+        .api(&admin)
+        .get_body("/admin/audit?kind=recovery_codes_replaced")
+        .await;
+    assert_eq!(replaced["total"], 1);
+}
