@@ -11,6 +11,7 @@ pub mod lockouts;
 pub mod profile;
 pub mod registration;
 pub mod reset_links;
+pub mod second_step;
 pub mod sessions;
 pub mod sign_in;
 pub mod two_factor;
