@@ -25,11 +25,12 @@ pub async fn security(
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // No Referer at all: a page's address can hold a secret (`/reset/{token}`), and
-    // keycard reads no Referer itself.
+    // A Referer carries the origin only, never the path: a page's address can hold a
+    // secret (`/reset/{token}`). Not `no-referrer`: browsers then send `Origin: null`
+    // with a form, which the Origin check must refuse.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("strict-origin"),
     );
     headers.insert(
         HeaderName::from_static("cross-origin-opener-policy"),
