@@ -152,7 +152,7 @@ fn key_set(resource: Resource) -> impl HttpServiceFactory {
     resource
         .wrap(from_fn(negotiation::json_only))
         .wrap(from_fn(render_errors::middleware))
-        .wrap(from_fn(headers::public_key_set))
+        .wrap(from_fn(headers::public_document))
 }
 
 fn json_service(resource: Resource) -> impl HttpServiceFactory {

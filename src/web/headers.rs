@@ -51,33 +51,11 @@ pub async fn negotiated(
     Ok(response)
 }
 
-/// The public key set: the same for everyone and changed only by a restart with other
-/// keys, so caches may keep it 5 minutes (the wait the rotation runbook counts on), and
-/// scripts on other origins may read it. Errors are not cached.
-pub async fn public_key_set(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut response = next.call(req).await?;
-    let success = response.status().is_success();
-    let headers = response.headers_mut();
-    let cache = if success {
-        "public, max-age=300"
-    } else {
-        "no-store"
-    };
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    Ok(response)
-}
-
-/// The OpenAPI document: the same for everyone and changed only by a new release, so
-/// like the key set it may be kept 5 minutes and read from any origin (a documentation
-/// viewer hosted elsewhere); its `ETag` makes the check after that a `304`. Errors are
-/// not cached.
+/// Public documents, the same for everyone and changed only by a restart or a release:
+/// the key set (caches may keep it 5 minutes, the wait the rotation runbook counts on)
+/// and the OpenAPI document (its `ETag` makes the check after that a `304`). Scripts on
+/// other origins may read them (a verifier, a documentation viewer). Errors are not
+/// cached.
 pub async fn public_document(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
