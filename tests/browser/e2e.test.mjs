@@ -368,7 +368,8 @@ test('a bug is a 500 page with the request id, and an outage a 503 page', async 
     const { context, page } = await visitor({ baseURL: process.env.KEYCARD_BROKEN_URL });
     await signIn(page, 'broken_user', 'e2e-broken-passphrase');
     assert.equal(path(page), '/me');
-    const response = await page.reload();
+    // A navigation of its own (not a reload, which can race the sign-in's redirect).
+    const response = await page.goto('/me');
     assert.equal(response.status(), 500);
     const id = response.headers()['x-request-id'];
     const text = await page.locator('main').innerText();
