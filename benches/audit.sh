@@ -7,30 +7,13 @@
 #   benches/audit.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/pg.sh
+. benches/common.sh
 
 events=${AUDIT_EVENTS:-1000000}
-cargo build --release --quiet
-keycard_bin="${CARGO_TARGET_DIR:-target}/release/keycard"
-bin=$(pg_bindir)
-dir=$(mktemp -d /tmp/keycard-audit-pg.XXXXXX)
-chmod 755 "$dir"
-pgport=$(pg_free_port)
-keycard_pid=""
-cleanup() {
-  [ -n "$keycard_pid" ] && kill "$keycard_pid" 2>/dev/null && wait "$keycard_pid" 2>/dev/null
-  pg_stop "$bin" "$dir"
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-pg_start "$bin" "$dir" "$pgport"
-psql() { "$bin/psql" -X -h 127.0.0.1 -p "$pgport" -U postgres -qAt "$@"; }
-psql -c "CREATE DATABASE bench"
-export KEYCARD_ENV=test DATABASE_URL="postgres://postgres@127.0.0.1:$pgport/bench"
-KEYCARD_ADMIN_PASSWORD=bench-admin-passphrase "$keycard_bin" create-admin bench_admin >/dev/null
+KEYCARD_ENV=test DATABASE_URL="$database_url" KEYCARD_ADMIN_PASSWORD=bench-admin-passphrase "$keycard_bin" create-admin bench_admin >/dev/null
 
 echo "seeding $events events..."
-psql -d bench <<SQL
+bench <<SQL
 INSERT INTO users (username, password_hash, role)
 SELECT 'user' || i, 'x', 'user' FROM generate_series(1, 10000) i;
 INSERT INTO audit_events (at, kind, actor_id, actor_username, subject_id, subject_username,
@@ -44,18 +27,14 @@ INSERT INTO audit_events (kind, details) SELECT 'lockout_cleared', '{}' FROM gen
 ANALYZE;
 SQL
 
-port=$(pg_free_port)
-KEYCARD__SERVER__PORT=$port KEYCARD__LOG__LEVEL=error "$keycard_bin" serve >/dev/null 2>&1 &
-keycard_pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+start_keycard
 token=$(curl -sf -H 'Accept: application/json' -H 'Content-Type: application/json' \
   -d '{"username":"bench_admin","password":"bench-admin-passphrase"}' "$base/login" |
   sed -E 's/.*"token":"([^"]+)".*/\1/')
-id=$(psql -d bench -c "SELECT id FROM users WHERE username = 'user4242'")
+id=$(bench -c "SELECT id FROM users WHERE username = 'user4242'")
 
 plan() {
-  psql -d bench -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $1" |
+  bench -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $1" |
     grep -E "Scan|Sort Method|Execution Time" | sed 's/^/    /'
 }
 median_ms() {

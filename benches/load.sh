@@ -11,45 +11,8 @@
 #      and GET /me with a Bearer token, with statement logging off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/pg.sh
-
-command -v wrk >/dev/null || {
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get install -y -qq wrk >&2
-}
-cargo build --release --quiet
-
-bin=$(pg_bindir)
-dir=$(mktemp -d /tmp/keycard-bench-pg.XXXXXX)
-chmod 755 "$dir"
-pgport=$(pg_free_port)
-keycard_pid=""
-cleanup() {
-  [ -n "$keycard_pid" ] && kill "$keycard_pid" 2>/dev/null && wait "$keycard_pid" 2>/dev/null
-  pg_stop "$bin" "$dir"
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-pg_start "$bin" "$dir" "$pgport"
-psql() { "$bin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -qAt "$@"; }
-psql -c "CREATE DATABASE bench"
-
-port=$(pg_free_port)
-base="http://127.0.0.1:$port"
-start_keycard() {
-  KEYCARD_ENV=test DATABASE_URL="postgres://postgres@127.0.0.1:$pgport/bench" \
-    KEYCARD__SERVER__PORT=$port KEYCARD__LOG__LEVEL=error \
-    target/release/keycard serve >/dev/null 2>&1 &
-  keycard_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf "$base/healthz" >/dev/null && return
-    sleep 0.1
-  done
-  echo "keycard did not start" >&2
-  exit 1
-}
-stop_keycard() { kill "$keycard_pid"; wait "$keycard_pid" 2>/dev/null || true; keycard_pid=""; }
+. benches/common.sh
+bench_need wrk wrk
 
 json='Accept: application/json'
 start_keycard

@@ -21,7 +21,8 @@
 # smallest N. wrk, keycard and PostgreSQL share this machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/pg.sh
+. benches/common.sh
+bench_need wrk wrk
 
 if [ "$#" -gt 0 ]; then sizes="$*"; else sizes=${VOLUME_SIZES:-"1000 100000 1000000"}; fi
 read -r -a sizes <<<"$(printf '%s\n' $sizes | sort -n | uniq | tr '\n' ' ')"
@@ -31,30 +32,7 @@ done
 duration=${VOLUME_DURATION:-3}
 connections=${VOLUME_CONNECTIONS:-8}
 threads=${VOLUME_THREADS:-2}
-target_dir=${CARGO_TARGET_DIR:-target}
 
-command -v wrk >/dev/null || {
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get install -y -qq wrk >&2 || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq wrk >&2; }
-}
-cargo build --release --quiet
-keycard_bin="$target_dir/release/keycard"
-
-bin=$(pg_bindir)
-dir=$(mktemp -d /tmp/keycard-volume-pg.XXXXXX)
-chmod 755 "$dir"
-pgport=$(pg_free_port)
-keycard_pid=""
-work=$(mktemp -d /tmp/keycard-volume.XXXXXX)
-cleanup() {
-  [ -n "$keycard_pid" ] && kill "$keycard_pid" 2>/dev/null && wait "$keycard_pid" 2>/dev/null
-  pg_stop "$bin" "$dir"
-  rm -rf "$dir" "$work"
-}
-trap cleanup EXIT
-pg_start "$bin" "$dir" "$pgport"
-psql() { "$bin/psql" -X -h 127.0.0.1 -p "$pgport" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 # auto_explain is loaded into every session but logs nothing until log_min_duration is
 # turned to 0 (and back) with a configuration reload around the plan capture.
 psql -c "LOAD 'auto_explain'" \
@@ -66,25 +44,6 @@ psql -c "LOAD 'auto_explain'" \
   -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on"
 pg_stop "$bin" "$dir"
 pg_start "$bin" "$dir" "$pgport"
-psql -c "CREATE DATABASE bench"
-bench() { psql -d bench "$@"; }
-database_url="postgres://postgres@127.0.0.1:$pgport/bench"
-
-port=$(pg_free_port)
-base="http://127.0.0.1:$port"
-start_keycard() { # extra environment assignments...
-  env KEYCARD_ENV=test DATABASE_URL="$database_url" KEYCARD__SERVER__PORT="$port" \
-    KEYCARD__LOG__LEVEL=error "$@" "$keycard_bin" serve >/dev/null 2>&1 &
-  keycard_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf "$base/healthz" >/dev/null && return
-    sleep 0.1
-  done
-  echo "keycard did not start" >&2
-  exit 1
-}
-stop_keycard() { kill "$keycard_pid"; wait "$keycard_pid" 2>/dev/null || true; keycard_pid=""; }
-
 json='Accept: application/json'
 html='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 start_keycard

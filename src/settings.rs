@@ -181,6 +181,8 @@ pub struct AuthSettings {
     pub hash_threads: usize,
     /// Password hashes that may wait for a thread; past it, `503` with `Retry-After`.
     pub hash_queue_limit: usize,
+    /// The hashing threads' scheduling class (Linux).
+    pub hash_priority: HashPriority,
     /// Seals second-factor secrets at rest (contract §8); at least 32 bytes, like what
     /// `keycard gen-secret` prints. Without it, second factors cannot be turned on.
     pub encryption_key: Option<Secret>,
@@ -213,9 +215,36 @@ impl Default for AuthSettings {
             signups_per_address_per_hour: 30,
             hash_threads: 0,
             hash_queue_limit: 64,
+            hash_priority: HashPriority::Idle,
             encryption_key: None,
             previous_encryption_keys: Vec::new(),
             reset_link_ttl_secs: 3600,
+        }
+    }
+}
+
+/// How the hashing threads share the CPU with everything else (`auth.hash_priority`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HashPriority {
+    /// SCHED_IDLE: any other thread that wakes up takes the core at once; hashes get
+    /// every cycle nothing else wants. The default: keycard's requests and PostgreSQL
+    /// never wait for bcrypt.
+    Idle,
+    /// SCHED_BATCH at nice 19: nearly as polite, but a waking thread may wait for the
+    /// hash's time slice to end.
+    Low,
+    /// As every other thread: for a host shared with other busy programs, where the
+    /// two lower classes would leave sign-ins almost no CPU.
+    Normal,
+}
+
+impl HashPriority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HashPriority::Idle => "idle",
+            HashPriority::Low => "low",
+            HashPriority::Normal => "normal",
         }
     }
 }

@@ -71,7 +71,7 @@ impl AppState {
         let keys = Keys::new(&auth, secret)?;
         let key_set = KeySet::new(&keys)?;
         let tokens = Arc::new(Tokens::new(keys, auth.clone()));
-        let hasher = Hasher::start(auth.hash_threads, auth.hash_queue_limit)?;
+        let hasher = Hasher::start(auth.hash_threads, auth.hash_queue_limit, auth.hash_priority)?;
         let hash_stats = hasher.stats();
         let dummy_hash = password::dummy_hash(auth.bcrypt_cost)?;
         let secrets = Arc::new(SecretBox::new(

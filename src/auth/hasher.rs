@@ -3,9 +3,10 @@
 //! A fixed set of threads, one per core, takes hashing jobs from a bounded queue. The
 //! threads never serve requests, so an async worker is never blocked by bcrypt, and
 //! there are never more hashes running than cores (actix's `web::block` pool would
-//! start hundreds), at the lowest scheduling priority. Past `auth.hash_queue_limit` waiting jobs, a sign-in is answered
-//! `503` with `Retry-After` at once instead of piling up. Requests that need no hash
-//! go on being served by the async workers, which the kernel runs first.
+//! start hundreds), at the lowest scheduling priority (`auth.hash_priority`). Past
+//! `auth.hash_queue_limit` waiting jobs, a sign-in is answered `503` with `Retry-After`
+//! at once instead of piling up. Requests that need no hash go on being served by the
+//! async workers, which the kernel runs first.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use crate::error::AppError;
+use crate::settings::HashPriority;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -64,7 +66,11 @@ pub struct Hasher {
 
 impl Hasher {
     /// Starts `threads` hashing threads (0: one per core) behind a queue of `queue_limit`.
-    pub fn start(threads: usize, queue_limit: usize) -> anyhow::Result<Hasher> {
+    pub fn start(
+        threads: usize,
+        queue_limit: usize,
+        priority: HashPriority,
+    ) -> anyhow::Result<Hasher> {
         let threads = match threads {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
@@ -76,7 +82,7 @@ impl Hasher {
             std::thread::Builder::new()
                 .name(format!("keycard-hash-{n}"))
                 .spawn(move || {
-                    lower_priority();
+                    lower_priority(priority);
                     work(&jobs);
                 })?;
         }
@@ -133,20 +139,32 @@ impl Hasher {
     }
 }
 
-/// The hashing threads yield to everything else: SCHED_BATCH at nice 19 on Linux, so a
-/// request thread (or PostgreSQL) that wakes up runs at once instead of waiting for a
-/// time slice of bcrypt. Hashes still get every cycle nothing else wants. Lowering a
-/// priority needs no privilege; if the system refuses anyway, hashing goes on at the
-/// normal priority.
-fn lower_priority() {
+/// The hashing threads yield to everything else. With `idle` (SCHED_IDLE) a request
+/// thread or PostgreSQL backend that wakes up takes the core from a hash at once; with
+/// `low` (SCHED_BATCH, nice 19) it may wait for the hash's time slice to end (a few
+/// milliseconds with the kernel's EEVDF scheduler: measured by `benches/signin.sh`).
+/// Hashes still get every cycle nothing else wants. Lowering a priority needs no
+/// privilege; if the system refuses anyway, hashing goes on at the normal priority.
+fn lower_priority(priority: HashPriority) {
     use thread_priority::unix::{
         NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
         thread_native_id,
     };
+    let (level, policy) = match priority {
+        HashPriority::Normal => return,
+        HashPriority::Low => (
+            thread_priority::ThreadPriority::Min,
+            NormalThreadSchedulePolicy::Batch,
+        ),
+        HashPriority::Idle => (
+            thread_priority::ThreadPriority::Min,
+            NormalThreadSchedulePolicy::Idle,
+        ),
+    };
     let lowered = set_thread_priority_and_policy(
         thread_native_id(),
-        thread_priority::ThreadPriority::Min,
-        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch),
+        level,
+        ThreadSchedulePolicy::Normal(policy),
     );
     if let Err(error) = lowered {
         tracing::warn!(?error, "could not lower the hashing threads' priority");
@@ -173,7 +191,7 @@ mod tests {
 
     #[actix_web::test]
     async fn jobs_run_and_a_full_queue_is_busy() {
-        let hasher = Hasher::start(1, 1).unwrap();
+        let hasher = Hasher::start(1, 1, HashPriority::Idle).unwrap();
         assert_eq!(hasher.run(|_| 2 + 2).await.unwrap(), 4);
 
         // Block the only thread, fill the one queue slot, and the next job is refused.

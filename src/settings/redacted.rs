@@ -93,6 +93,7 @@ impl fmt::Display for RedactedSettings<'_> {
         )?;
         writeln!(f, "hash_threads = {}", a.hash_threads)?;
         writeln!(f, "hash_queue_limit = {}", a.hash_queue_limit)?;
+        writeln!(f, "hash_priority = \"{}\"", a.hash_priority.as_str())?;
         writeln!(f, "encryption_key = {}", secret(&a.encryption_key))?;
         writeln!(
             f,
