@@ -25,9 +25,11 @@ use tokio::sync::Notify;
 use crate::auth::hasher::Hasher;
 use crate::auth::sealing::SecretBox;
 use crate::auth::tokens::{IssuedToken, Tokens, secs};
+use crate::db::audit as audit_rows;
 use crate::db::sessions::{self as session_rows, NewSession, Session};
 use crate::db::users::User;
 use crate::db::{self, DbPool};
+use crate::domain::EventKind;
 use crate::error::AppError;
 use crate::settings::AuthSettings;
 
@@ -180,7 +182,16 @@ impl Accounts {
         }
         .insert(conn)?;
         let cap = i64::from(self.settings.max_sessions_per_user.max(1));
-        session_rows::cap_for_user(conn, user.id, cap)?;
+        let ended = session_rows::cap_for_user(conn, user.id, cap)?;
+        if ended > 0 {
+            let mut event = audit::own(EventKind::SessionsRevoked, user, client);
+            event.details = serde_json::json!({
+                "sessions": ended,
+                "kept_current": true,
+                "reason": "max_sessions_per_user",
+            });
+            audit_rows::record(conn, &event)?;
+        }
         self.issue_in(conn, user, &session)
     }
 

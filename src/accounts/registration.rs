@@ -99,8 +99,11 @@ impl Accounts {
         let user = self.register(form, client).await?;
         let (accounts, client) = (self.clone(), client.clone());
         self.db(move |conn| {
-            let issued = accounts.start_session(conn, &user, &client, false)?;
-            Ok(SignedIn::new(user, issued))
+            conn.transaction(|conn| {
+                let issued = accounts.start_session(conn, &user, &client, false)?;
+                super::sign_in::record_sign_in(conn, &user, &client, false)?;
+                Ok(SignedIn::new(user, issued))
+            })
         })
         .await
     }

@@ -14,7 +14,8 @@ use crate::domain::{EventKind, NewPassword};
 use crate::error::{AppError, FieldErrors};
 
 /// A link just made: its path (`/reset/{token}`) and when it stops working.
-#[derive(Debug, Clone)]
+/// No `Debug`: the path holds the one-time token.
+#[derive(Clone)]
 pub struct ResetLink {
     pub user: User,
     pub path: String,

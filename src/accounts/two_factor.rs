@@ -25,7 +25,8 @@ pub struct TwoFactorStatus {
 }
 
 /// A secret set up but not yet confirmed, as the user's authenticator takes it.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+/// No `Debug`: the secret must never reach a log.
+#[derive(Clone, Default, serde::Serialize)]
 pub struct Enrolment {
     pub secret: String,
     pub otpauth_uri: String,

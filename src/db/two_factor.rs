@@ -167,7 +167,7 @@ pub fn recovery_codes_left(conn: &mut PgConnection, user_id: i64) -> QueryResult
 }
 
 /// A sign-in waiting for its second factor.
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = mfa_challenges, check_for_backend(diesel::pg::Pg))]
 pub struct Challenge {
     pub user_id: i64,

@@ -12,7 +12,8 @@ use crate::metrics::{Metrics, sign_in_outcome};
 use crate::views::pages::LoginPage;
 use crate::web::answer::{Answer, OrForm, Rejection};
 
-#[derive(Debug, Deserialize)]
+/// No `Debug`: nothing can log the password or the code.
+#[derive(Deserialize)]
 pub struct Credentials {
     #[serde(default)]
     username: String,

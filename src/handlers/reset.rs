@@ -17,7 +17,8 @@ use crate::web::origin::OriginPolicy;
 
 const TITLE: &str = "Choose a new password";
 
-#[derive(Debug, Deserialize)]
+/// No `Debug`: nothing can log the password.
+#[derive(Deserialize)]
 pub struct NewPassword {
     #[serde(default)]
     new_password: String,

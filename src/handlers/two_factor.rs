@@ -34,7 +34,8 @@ pub struct CodeOnly {
     code: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// Request bodies that hold secrets have no `Debug`: nothing can log them.
+#[derive(Deserialize)]
 pub struct PasswordAndCode {
     #[serde(default)]
     password: String,
@@ -42,7 +43,7 @@ pub struct PasswordAndCode {
     code: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct SecondStep {
     /// JSON clients send the token they got; browsers carry it in `mfa_pending`.
     #[serde(default)]

@@ -131,8 +131,13 @@ pub struct ActivityPage {
 }
 
 fn count(e: &Event) -> i64 {
+    count_of(e, "count")
+}
+
+/// A number in the event's details (1 when it is missing).
+fn count_of(e: &Event, field: &str) -> i64 {
     e.details
-        .get("count")
+        .get(field)
         .and_then(serde_json::Value::as_i64)
         .unwrap_or(1)
 }
@@ -175,7 +180,19 @@ fn sentence(e: &Event) -> String {
             plural(count(e), "sign-in refused", "sign-ins refused")
         ),
         EventKind::SessionsRevoked => {
-            if e.details
+            if e.details.get("reason").and_then(serde_json::Value::as_str)
+                == Some("max_sessions_per_user")
+            {
+                format!(
+                    "{} (the most a user may have at once)",
+                    plural(
+                        count_of(e, "sessions"),
+                        "least recently used session ended",
+                        "least recently used sessions ended"
+                    )
+                )
+            } else if e
+                .details
                 .get("kept_current")
                 .and_then(serde_json::Value::as_bool)
                 == Some(true)

@@ -64,7 +64,8 @@ pub struct SecondStepPage {
 }
 
 /// `{"recovery_codes":[…]}`.
-#[derive(Debug, serde::Serialize)]
+/// No `Debug`: the codes must never reach a log.
+#[derive(serde::Serialize)]
 pub struct RecoveryCodesJson {
     pub recovery_codes: Vec<String>,
 }

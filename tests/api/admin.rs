@@ -592,14 +592,19 @@ async fn the_html_dashboard_searches_and_pages_its_table_with_exact_totals() {
     assert!(!html.contains("staff_1"));
 }
 
-/// The migration's `down.sql` removes everything it made (pg_trgm included), and its
-/// `up.sql` applied again counts the users as they are by then.
+/// The directory migrations' `down.sql` files (the 3-character search's, then the
+/// counts') remove everything they made (pg_trgm included), and their `up.sql` files
+/// applied again count the users as they are by then.
 #[tokio::test]
 async fn the_directory_migration_reverts_and_reapplies() {
-    const UP: &str =
+    const COUNTS_UP: &str =
         include_str!("../../migrations/2026-12-01-000100_directory_search_and_counts/up.sql");
-    const DOWN: &str =
+    const COUNTS_DOWN: &str =
         include_str!("../../migrations/2026-12-01-000100_directory_search_and_counts/down.sql");
+    const TRIGRAMS_UP: &str =
+        include_str!("../../migrations/2026-12-06-000300_three_character_search/up.sql");
+    const TRIGRAMS_DOWN: &str =
+        include_str!("../../migrations/2026-12-06-000300_three_character_search/down.sql");
     let app = spawn_app().await;
     let (_, admin) = app.admin_with_token().await;
     app.sql(
@@ -609,7 +614,9 @@ async fn the_directory_migration_reverts_and_reapplies() {
     .await;
     assert_counts_agree(&app, &admin, "before").await;
 
-    batch(&app, &format!("BEGIN; {DOWN} COMMIT;")).await;
+    batch(&app, &format!("BEGIN; {TRIGRAMS_DOWN} COMMIT;")).await;
+    assert_counts_agree(&app, &admin, "after the 3-character search's down").await;
+    batch(&app, &format!("BEGIN; {COUNTS_DOWN} COMMIT;")).await;
     let url = app.database_url.clone();
     let leftovers = tokio::task::spawn_blocking(move || {
         use diesel::prelude::*;
@@ -623,7 +630,7 @@ async fn the_directory_migration_reverts_and_reapplies() {
             "SELECT (SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm') \
              + (SELECT count(*) FROM pg_class WHERE relname IN ('user_counts', \
                 'user_gram_counts', 'users_username_trgm', 'users_username_grams')) \
-             + (SELECT count(*) FROM pg_proc WHERE proname IN ('username_grams', \
+             + (SELECT count(*) FROM pg_proc WHERE proname IN ('username_grams', 'username_trigrams', \
                 'users_count_totals', 'users_count_grams')) \
              + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'users_count%') AS n",
         )
@@ -640,7 +647,7 @@ async fn the_directory_migration_reverts_and_reapplies() {
         .await;
     app.sql("UPDATE users SET role = 'admin' WHERE username = 'before3'")
         .await;
-    batch(&app, &format!("BEGIN; {UP} COMMIT;")).await;
+    batch(&app, &format!("BEGIN; {COUNTS_UP} {TRIGRAMS_UP} COMMIT;")).await;
     assert_counts_agree(&app, &admin, "after down and up").await;
     assert_eq!(app.api(&admin).get_body("/users?q=ore").await["total"], 8);
     assert_eq!(app.api(&admin).get_body("/users?q=re10").await["total"], 1);

@@ -591,3 +591,19 @@ async fn checks_that_never_finished_count_in_lockouts_and_are_cleared_with_them(
             .is_empty()
     );
 }
+
+/// A browser's sign-up also starts a session: it is recorded as a sign-in (with the
+/// device), like any other session's start.
+#[tokio::test]
+async fn an_html_sign_up_records_the_session_it_starts() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin_with_token().await;
+    let username = unique_username();
+    let response = app
+        .submit("/users", &[("username", &username), ("password", PASSWORD)])
+        .await;
+    assert_is_redirect_to(&response, "/me");
+    let found = events(&app, &admin, &format!("user={username}")).await;
+    assert_eq!(kinds(&found), ["sign_in", "sign_up"], "{found:?}");
+    assert_eq!(found[0]["details"]["mfa"], false);
+}

@@ -129,6 +129,24 @@ async fn past_the_cap_the_least_recently_used_session_ends() {
     }
     let listed = app.api(&tokens[3]).get_body("/me/sessions").await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 3, "{listed}");
+
+    // The user's activity says why that session ended.
+    let activity = app
+        .api(&tokens[3])
+        .get_body("/me/activity?per_page=100")
+        .await;
+    let ended: Vec<&serde_json::Value> = activity["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "sessions_revoked")
+        .map(|e| &e["details"])
+        .collect();
+    assert_eq!(
+        ended,
+        [&json!({"sessions": 1, "kept_current": true, "reason": "max_sessions_per_user"})],
+        "{activity}"
+    );
 }
 
 #[tokio::test]

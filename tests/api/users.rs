@@ -425,7 +425,8 @@ async fn search_totals_follow_sign_ups_renames_and_deletes() {
     ))
     .await;
     let probes = [
-        "a", "x", "_", "al", "x_", "__", "zz", "a_b", "alpha", "init", "q",
+        "a", "x", "_", "al", "x_", "__", "zz", "a_b", "bul", "ULK", "zz_", "al_", "one", "lph",
+        "alpha", "init", "q",
     ];
     assert_eq!(api.get_body("/users?q=al").await["total"], 3);
     assert_eq!(api.get_body("/users?q=Q").await["total"], 1);
