@@ -25,6 +25,7 @@ use tokio::sync::Notify;
 use crate::auth::hasher::Hasher;
 use crate::auth::sealing::SecretBox;
 use crate::auth::tokens::{IssuedToken, Tokens, secs};
+use crate::auth::waiting_lines::WaitingLines;
 use crate::db::audit as audit_rows;
 use crate::db::sessions::{self as session_rows, NewSession, Session};
 use crate::db::users::User;
@@ -79,6 +80,8 @@ pub struct Accounts {
     /// here (sharded by username key); attempts also look again after a pause, for slots
     /// that other instances give back.
     slot_freed: Arc<[Notify; SLOT_SIGNALS]>,
+    /// Attempts on one username ask for a slot in the order they came.
+    waiting_lines: Arc<WaitingLines>,
 }
 
 const SLOT_SIGNALS: usize = 64;
@@ -105,6 +108,7 @@ impl Accounts {
             audit_retention_days,
             dummy_hash: dummy_hash.into(),
             slot_freed: Arc::new(std::array::from_fn(|_| Notify::new())),
+            waiting_lines: Arc::default(),
         }
     }
 

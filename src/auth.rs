@@ -12,3 +12,4 @@ pub mod sealing;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
+pub mod waiting_lines;

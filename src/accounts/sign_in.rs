@@ -105,6 +105,9 @@ impl Accounts {
         address: &str,
     ) -> Result<Slot, AppError> {
         let started = Instant::now();
+        // Only the attempt at the head of this username's line asks; the turn ends when
+        // this function returns (a slot, a refusal) or the request goes away.
+        let _turn = self.waiting_lines.wait_for_turn(&username_key).await;
         for tries in 0.. {
             let (settings, key, address) = (
                 self.settings.clone(),
