@@ -11,8 +11,8 @@
 #      p50, p99 and their ratio.
 # Everything (probe, burst, keycard, PostgreSQL) shares this machine's cores.
 #
-#   benches/signin.sh                         # idle, low and normal
-#   SIGNIN_PRIORITIES=idle benches/signin.sh  # the default class only
+#   benches/signin.sh                         # low (the default), idle and normal
+#   SIGNIN_PRIORITIES=low benches/signin.sh   # the default class only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 connections=${SIGNIN_CONNECTIONS:-32}
 seconds=${SIGNIN_SECONDS:-12}
 rate=${SIGNIN_PROBE_RATE:-100}
-read -r -a priorities <<<"${SIGNIN_PRIORITIES:-idle low normal}"
+read -r -a priorities <<<"${SIGNIN_PRIORITIES:-low idle normal}"
 load=benches/signin_load.py
 cores=$(nproc)
 user=burst_user password=burst-password-123

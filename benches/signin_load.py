@@ -32,7 +32,7 @@ def sign_in(conn, user, password):
 def hash_time(url, user, password):
     conn = connect(url)
     times = []
-    for _ in range(7):
+    for _ in range(15):
         started = time.perf_counter()
         status = sign_in(conn, user, password)
         times.append(time.perf_counter() - started)

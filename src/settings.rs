@@ -215,7 +215,7 @@ impl Default for AuthSettings {
             signups_per_address_per_hour: 30,
             hash_threads: 0,
             hash_queue_limit: 64,
-            hash_priority: HashPriority::Idle,
+            hash_priority: HashPriority::Low,
             encryption_key: None,
             previous_encryption_keys: Vec::new(),
             reset_link_ttl_secs: 3600,
@@ -228,11 +228,10 @@ impl Default for AuthSettings {
 #[serde(rename_all = "lowercase")]
 pub enum HashPriority {
     /// SCHED_IDLE: any other thread that wakes up takes the core at once; hashes get
-    /// every cycle nothing else wants. The default: keycard's requests and PostgreSQL
-    /// never wait for bcrypt.
+    /// every cycle nothing else wants.
     Idle,
-    /// SCHED_BATCH at nice 19: nearly as polite, but a waking thread may wait for the
-    /// hash's time slice to end.
+    /// SCHED_BATCH at nice 19, the default: as good as `idle` for requests in
+    /// `benches/signin.sh` and no worse for sign-ins.
     Low,
     /// As every other thread: for a host shared with other busy programs, where the
     /// two lower classes would leave sign-ins almost no CPU.

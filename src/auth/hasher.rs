@@ -139,10 +139,9 @@ impl Hasher {
     }
 }
 
-/// The hashing threads yield to everything else. With `idle` (SCHED_IDLE) a request
-/// thread or PostgreSQL backend that wakes up takes the core from a hash at once; with
-/// `low` (SCHED_BATCH, nice 19) it may wait for the hash's time slice to end (a few
-/// milliseconds with the kernel's EEVDF scheduler: measured by `benches/signin.sh`).
+/// The hashing threads yield to everything else: with `low` (SCHED_BATCH, nice 19, the
+/// default) or `idle` (SCHED_IDLE) a request thread or PostgreSQL backend that wakes up
+/// runs before a hash (`benches/signin.sh` measures the three classes side by side).
 /// Hashes still get every cycle nothing else wants. Lowering a priority needs no
 /// privilege; if the system refuses anyway, hashing goes on at the normal priority.
 fn lower_priority(priority: HashPriority) {

@@ -54,15 +54,17 @@ impl WaitingLines {
         }
     }
 
-    /// How many usernames have a line now (for tests).
-    pub fn len(&self) -> usize {
+    /// How many usernames have a line now.
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.lines
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
