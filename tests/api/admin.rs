@@ -627,9 +627,10 @@ async fn the_directory_migration_reverts_and_reapplies() {
         }
         let mut conn = PgConnection::establish(&url).unwrap();
         diesel::sql_query(
-            "SELECT (SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm') \
+            "SELECT (SELECT count(*) FROM pg_extension WHERE extname IN ('pg_trgm', 'btree_gin')) \
              + (SELECT count(*) FROM pg_class WHERE relname IN ('user_counts', \
-                'user_gram_counts', 'users_username_trgm', 'users_username_grams')) \
+                'user_gram_counts', 'users_username_trgm', 'users_username_trgm_block', \
+                'users_username_grams')) \
              + (SELECT count(*) FROM pg_proc WHERE proname IN ('username_grams', 'username_trigrams', \
                 'users_count_totals', 'users_count_grams')) \
              + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'users_count%') AS n",

@@ -548,3 +548,32 @@ async fn deep_pages_list_every_user_once_in_id_order_after_deletes() {
         assert_eq!(total, expected.len() as i64, "q={q:?}");
     }
 }
+
+/// A search that matches a small share of many users: its first pages come from the
+/// matches in the first blocks of ids (the pg_trgm index narrows to them), deeper pages
+/// and matches bunched at the end from every match. Every page agrees with the database.
+#[tokio::test]
+async fn a_common_search_pages_alike_through_the_first_blocks_and_past_them() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token().await;
+    app.sql(
+        "INSERT INTO users (username, password_hash) \
+         SELECT CASE WHEN i % 300 = 0 THEN 'spread_' || i ELSE 'filler' || i END, 'x' \
+         FROM generate_series(1, 30000) AS i",
+    )
+    .await;
+    app.sql(
+        "INSERT INTO users (username, password_hash) \
+         SELECT 'bunched_' || i, 'x' FROM generate_series(1, 40) AS i",
+    )
+    .await;
+    let all = users_in_database(&app).await;
+    let api = app.api(&token);
+    for (q, per_page) in [("spread", 2), ("SPREAD_", 7), ("bunched", 3), ("ed_1", 5)] {
+        let expected = expected_ids(&all, q);
+        assert!(expected.len() >= 10, "q={q:?} matches {}", expected.len());
+        let (ids, total) = walk(&api, q, per_page).await;
+        assert_eq!(ids, expected, "q={q:?}");
+        assert_eq!(total, expected.len() as i64, "total for q={q:?}");
+    }
+}
