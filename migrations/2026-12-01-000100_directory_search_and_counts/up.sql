@@ -26,8 +26,8 @@
 -- rows in sorted order: no two writers wait for each other in a cycle.
 --
 -- Building the indexes and filling the tables holds a SHARE ROW EXCLUSIVE lock on users
--- (reads and sign-ins go on; sign-ups and account changes wait) for the length of this
--- migration: about 30 s at a million users on a small machine.
+-- (reads go on; sign-ups, account changes and successful sign-ins, which write the
+-- user row, wait) for the length of this migration: about 30 s at a million users on a small machine.
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 

@@ -38,15 +38,3 @@ $$;
 
 DELETE FROM user_gram_counts WHERE length(gram) = 3;
 DROP FUNCTION username_trigrams(text);
-
-CREATE INDEX users_username_trgm ON users USING gin (username gin_trgm_ops)
-    WITH (fastupdate = off);
-DROP INDEX users_username_trgm_block;
--- Unless something else uses it now or it is not ours to drop.
-DO $$
-BEGIN
-    DROP EXTENSION IF EXISTS btree_gin;
-EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
-    RAISE NOTICE 'btree_gin kept: %', SQLERRM;
-END
-$$;

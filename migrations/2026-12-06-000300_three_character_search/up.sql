@@ -1,24 +1,14 @@
 -- Searches of 3 characters at a million users (issue 10): `q=abc` matched 0.2 % of the
--- names, and both its exact total and its page cost a pass over those 2 000 rows.
+-- names, and its exact total cost a pass over those 2 000 rows through the pg_trgm
+-- index. Now `user_gram_counts` also counts every 3-character substring (at most 39³
+-- rows), kept by the same statement-level trigger: a search of up to 3 characters has
+-- its total in one row.
 --
--- 1. `user_gram_counts` also counts every 3-character substring (at most 39³ rows), kept
---    by the same statement-level trigger: a search of up to 3 characters has its total
---    in one row.
--- 2. The pg_trgm index also holds each user's block of 1024 ids (`id >> 10`, through
---    btree_gin, another trusted extension), so that "matches among the first few blocks"
---    is answered inside the index: the first page of a common search visits the rows of
---    a few dozen matches instead of all of them (`db::users::page`).
---
--- Building the index and the counts holds a SHARE ROW EXCLUSIVE lock on users (reads
--- and sign-ins go on; sign-ups and account changes wait): about 45 s at a million users
--- on a small machine.
+-- Filling the counts holds a SHARE ROW EXCLUSIVE lock on users (reads go on; sign-ups,
+-- account changes and successful sign-ins, which write the user row, wait): about 15 s
+-- at a million users on a small machine.
 
 LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE;
-
-CREATE EXTENSION IF NOT EXISTS btree_gin;
-CREATE INDEX users_username_trgm_block ON users
-    USING gin (username gin_trgm_ops, (id >> 10)) WITH (fastupdate = off);
-DROP INDEX users_username_trgm;
 
 -- Every 3-character substring of lower(name), repeats and all.
 CREATE FUNCTION username_trigrams(name text) RETURNS text[]

@@ -147,8 +147,9 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &UserChanges<'_>) -> Qu
 /// to case), ordered by id, and how many match in all (exact).
 ///
 /// Every kind of `q` has a total that needs no scan of the table and a page that reads
-/// few rows (migrations `2026-12-01-000100_directory_search_and_counts` and
-/// `2026-12-06-000300_three_character_search`):
+/// few rows (migrations `2026-12-01-000100_directory_search_and_counts`,
+/// `2026-12-06-000300_three_character_search` and
+/// `2026-12-06-000400_trigram_index_by_id_block`):
 ///
 /// - empty: the total is `user_counts.users`; the page starts at the id that the SQL
 ///   function `user_id_at(offset)` finds from `user_id_blocks` and at most 1023 entries
@@ -204,9 +205,11 @@ pub fn page(
                     .bind::<BigInt, _>(limit)
                     .bind::<BigInt, _>(position)
                     .load(conn)?;
-                // The blocks are a prefix in id order: if they hold the whole page, it is
-                // the page. Otherwise (the matches bunch up later on) take every match.
-                if items.len() as i64 == limit.min(total - offset) {
+                // The blocks are a prefix in id order and one statement sees one
+                // snapshot: if they hold a full page, it is the page (whatever `total`,
+                // read earlier, says). Otherwise (the matches bunch up later on) take
+                // every match.
+                if items.len() as i64 == limit {
                     return Ok((items, total));
                 }
             }
@@ -300,7 +303,8 @@ fn walk_primary_key(total: i64, offset: i64, limit: i64, everyone: i64) -> bool 
 /// where a miss (matches bunched later on) would cost more than half a second pass.
 /// The page then takes only the matches in the blocks of 1024 ids up to that position's
 /// block, an `AND` the index answers itself (migration
-/// `2026-12-06-000300_three_character_search`): a few dozen rows instead of all matches.
+/// `2026-12-06-000400_trigram_index_by_id_block`): a few dozen rows instead of all
+/// matches.
 fn first_blocks_end(total: i64, offset: i64, limit: i64, everyone: i64) -> Option<i64> {
     let wanted = i128::from(offset) + i128::from(limit);
     let position = wanted

@@ -592,8 +592,9 @@ async fn the_html_dashboard_searches_and_pages_its_table_with_exact_totals() {
     assert!(!html.contains("staff_1"));
 }
 
-/// The directory migrations' `down.sql` files (the 3-character search's, then the
-/// counts') remove everything they made (pg_trgm included), and their `up.sql` files
+/// The directory migrations' `down.sql` files (the id-block index's, the 3-character
+/// search's, then the counts') remove everything they made (pg_trgm and btree_gin
+/// included), and their `up.sql` files
 /// applied again count the users as they are by then.
 #[tokio::test]
 async fn the_directory_migration_reverts_and_reapplies() {
@@ -605,6 +606,10 @@ async fn the_directory_migration_reverts_and_reapplies() {
         include_str!("../../migrations/2026-12-06-000300_three_character_search/up.sql");
     const TRIGRAMS_DOWN: &str =
         include_str!("../../migrations/2026-12-06-000300_three_character_search/down.sql");
+    const BLOCKS_UP: &str =
+        include_str!("../../migrations/2026-12-06-000400_trigram_index_by_id_block/up.sql");
+    const BLOCKS_DOWN: &str =
+        include_str!("../../migrations/2026-12-06-000400_trigram_index_by_id_block/down.sql");
     let app = spawn_app().await;
     let (_, admin) = app.admin_with_token().await;
     app.sql(
@@ -614,6 +619,8 @@ async fn the_directory_migration_reverts_and_reapplies() {
     .await;
     assert_counts_agree(&app, &admin, "before").await;
 
+    batch(&app, &format!("BEGIN; {BLOCKS_DOWN} COMMIT;")).await;
+    assert_counts_agree(&app, &admin, "after the id-block index's down").await;
     batch(&app, &format!("BEGIN; {TRIGRAMS_DOWN} COMMIT;")).await;
     assert_counts_agree(&app, &admin, "after the 3-character search's down").await;
     batch(&app, &format!("BEGIN; {COUNTS_DOWN} COMMIT;")).await;
@@ -648,7 +655,11 @@ async fn the_directory_migration_reverts_and_reapplies() {
         .await;
     app.sql("UPDATE users SET role = 'admin' WHERE username = 'before3'")
         .await;
-    batch(&app, &format!("BEGIN; {COUNTS_UP} {TRIGRAMS_UP} COMMIT;")).await;
+    batch(
+        &app,
+        &format!("BEGIN; {COUNTS_UP} {TRIGRAMS_UP} {BLOCKS_UP} COMMIT;"),
+    )
+    .await;
     assert_counts_agree(&app, &admin, "after down and up").await;
     assert_eq!(app.api(&admin).get_body("/users?q=ore").await["total"], 8);
     assert_eq!(app.api(&admin).get_body("/users?q=re10").await["total"], 1);
