@@ -12,6 +12,7 @@ use crate::accounts::two_factor::Factor;
 use crate::accounts::{Accounts, Client, SignedIn};
 use crate::auth::password;
 use crate::auth::throttle::{self, Reservation, Slot};
+use crate::auth::waiting_lines;
 use crate::db::audit as audit_rows;
 use crate::db::schema::users as user_rows;
 use crate::db::users::{self, User, UserChanges};
@@ -105,9 +106,12 @@ impl Accounts {
         address: &str,
     ) -> Result<Slot, AppError> {
         let started = Instant::now();
-        // Only the attempt at the head of this username's line asks; the turn ends when
-        // this function returns (a slot, a refusal) or the request goes away.
-        let _turn = self.waiting_lines.wait_for_turn(&username_key).await;
+        // Only the attempt at the head of its line asks; the turn ends when this function
+        // returns (a slot, a refusal) or the request goes away.
+        let _turn = match waiting_lines::line_for(&username_key, address) {
+            Some(line) => Some(self.waiting_lines.wait_for_turn(&line).await),
+            None => None,
+        };
         for tries in 0.. {
             let (settings, key, address) = (
                 self.settings.clone(),

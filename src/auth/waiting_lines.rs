@@ -1,4 +1,5 @@
-//! First come, first served among sign-ins of one username waiting for a check slot
+//! First come, first served among sign-ins of one username from one address waiting for
+//! a check slot
 //! (contract §4: only recorded failures refuse a sign-in; checks in flight wait).
 //!
 //! Without a line, an attempt that finds a slot free takes it even while others have
@@ -13,9 +14,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::OwnedMutexGuard;
 
+use crate::http::client_addr::limit_key;
+
 type Line = Arc<tokio::sync::Mutex<()>>;
 
-/// One line per username with someone in it; a line goes away with its last attempt.
+/// One line per key (username and address) with someone in it; a line goes away with its
+/// last attempt.
 #[derive(Default)]
 pub struct WaitingLines {
     lines: Mutex<HashMap<String, Line>>,
@@ -34,6 +38,14 @@ pub struct Turn {
 struct Leave {
     lines: Arc<WaitingLines>,
     key: String,
+}
+
+/// The line a sign-in waits in: one per username *and* address (IPv6 by its /64, as the
+/// limits count it), so that an attempt waiting for its address's slots never holds up
+/// the same username from elsewhere. Text that is no username (`""`) takes no username
+/// slot, so it waits in no line.
+pub fn line_for(username_key: &str, address: &str) -> Option<String> {
+    (!username_key.is_empty()).then(|| format!("{username_key} {}", limit_key(address)))
 }
 
 impl WaitingLines {
@@ -120,6 +132,19 @@ mod tests {
         }
         assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4]);
         assert!(lines.is_empty());
+    }
+
+    #[test]
+    fn a_username_has_a_line_per_address_and_no_username_has_none() {
+        let here = line_for("alice", "198.51.100.7");
+        assert_eq!(here, line_for("alice", "198.51.100.7"));
+        assert_ne!(here, line_for("alice", "198.51.100.8"));
+        assert_ne!(here, line_for("bob", "198.51.100.7"));
+        assert_eq!(
+            line_for("alice", "2001:db8:1:2::1"),
+            line_for("alice", "2001:db8:1:2:ffff::9"),
+        );
+        assert_eq!(line_for("", "198.51.100.7"), None);
     }
 
     #[actix_web::test]
