@@ -12,7 +12,7 @@ use crate::http::basic::basic_credentials;
 use crate::http::input::ClientInput;
 use crate::views::json::{ActiveTokenJson, InactiveTokenJson};
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct IntrospectionRequest {
     #[serde(default)]
     token: String,

@@ -20,7 +20,7 @@ pub struct ProfileChange {
     display_name: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct PasswordChange {
     #[serde(default)]
     current_password: String,

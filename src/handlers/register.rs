@@ -13,7 +13,7 @@ use crate::views::pages::{RegisterPage, RegisterValues};
 use crate::web::answer::{Answer, OrForm, Rejection};
 use crate::web::negotiation::Format;
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct SignUpBody {
     #[serde(default)]
     username: String,

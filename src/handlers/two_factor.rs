@@ -22,13 +22,13 @@ use crate::web::answer::{Answer, OrForm, Rejection};
 
 const TITLE: &str = "Two-factor authentication";
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct PasswordOnly {
     #[serde(default)]
     password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct CodeOnly {
     #[serde(default)]
     code: String,

@@ -53,7 +53,7 @@ pub fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::
 }
 
 /// The answer to a JSON sign-in, `/refresh` and `/me/password`.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct TokenJson {
     pub token: String,
     pub token_type: &'static str,

@@ -78,8 +78,8 @@ pub struct LockoutsPage {
     pub window_minutes: u64,
 }
 
-/// `POST /admin/users/{id}/reset-link` as JSON.
-#[derive(Debug, Clone, Serialize)]
+/// `POST /admin/users/{id}/reset-link` as JSON (no `Debug`: the URL is the secret).
+#[derive(Clone, Serialize)]
 pub struct ResetLinkJson {
     pub url: String,
     pub path: String,
