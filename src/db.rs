@@ -3,6 +3,7 @@
 //! (never on an async worker), and the embedded migrations.
 
 pub mod audit;
+pub mod directory;
 pub mod login_failures;
 pub mod outage;
 pub mod password_resets;

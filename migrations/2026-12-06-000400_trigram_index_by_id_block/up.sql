@@ -5,7 +5,7 @@
 -- The pg_trgm index now also holds each user's block of 1024 ids (`id >> 10`, through
 -- btree_gin, a trusted extension like pg_trgm), so that "matches among the first few
 -- blocks" is answered inside the index: the page looks there first and visits a few
--- dozen rows (`db::users::page`). It replaces the plain pg_trgm index, which the planner
+-- dozen rows (`db::directory::page`). It replaces the plain pg_trgm index, which the planner
 -- would otherwise prefer even for the search bounded to the first blocks.
 --
 -- Building it holds a SHARE lock on users (reads go on; sign-ups, account changes and

@@ -13,7 +13,8 @@ use crate::accounts::audit;
 use crate::accounts::directory::{no_user, parse_user_id};
 use crate::accounts::{Accounts, Client};
 use crate::db::audit as audit_rows;
-use crate::db::users::{self, Counts, User, UserChanges};
+use crate::db::directory::{self, Counts};
+use crate::db::users::{self, User, UserChanges};
 use crate::db::{sessions, two_factor};
 use crate::domain::EventKind;
 use crate::domain::Role;
@@ -148,15 +149,15 @@ impl Accounts {
 
     /// `GET /admin` as JSON: the counts alone.
     pub async fn user_counts(&self) -> Result<Counts, AppError> {
-        self.db(|conn| Ok(users::counts(conn)?)).await
+        self.db(|conn| Ok(directory::counts(conn)?)).await
     }
 
     /// The dashboard: the counts and one page of the user table, in one trip.
     pub async fn dashboard(&self, query: &ListQuery) -> Result<(Counts, Vec<User>, i64), AppError> {
         let (q, offset, limit) = (query.q.clone(), query.offset(), query.per_page);
         self.db(move |conn| {
-            let (items, total) = users::page(conn, &q, offset, limit)?;
-            Ok((users::counts(conn)?, items, total))
+            let (items, total) = directory::page(conn, &q, offset, limit)?;
+            Ok((directory::counts(conn)?, items, total))
         })
         .await
     }

@@ -1,7 +1,8 @@
 //! The directory (contract §3 `GET /users`, `GET /users/{id}`).
 
 use crate::accounts::Accounts;
-use crate::db::users::{self, User};
+use crate::db::directory;
+use crate::db::users::User;
 use crate::error::AppError;
 use crate::http::pagination::ListQuery;
 
@@ -9,7 +10,7 @@ impl Accounts {
     /// One page of users matching `query.q`, and how many match in all.
     pub async fn directory_page(&self, query: &ListQuery) -> Result<(Vec<User>, i64), AppError> {
         let (q, offset, limit) = (query.q.clone(), query.offset(), query.per_page);
-        self.db(move |conn| Ok(users::page(conn, &q, offset, limit)?))
+        self.db(move |conn| Ok(directory::page(conn, &q, offset, limit)?))
             .await
     }
 

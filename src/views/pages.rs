@@ -223,7 +223,7 @@ pub struct UserPage {
 #[template(path = "admin.html")]
 pub struct AdminPage {
     pub layout: Layout,
-    pub counts: crate::db::users::Counts,
+    pub counts: crate::db::directory::Counts,
     pub users: Vec<UserView>,
     pub q: String,
     pub pager: Pager,
