@@ -1,6 +1,6 @@
 //! First come, first served among sign-ins of one username from one address waiting for
-//! a check slot
-//! (contract §4: only recorded failures refuse a sign-in; checks in flight wait).
+//! a check slot (contract §4: only recorded failures refuse a sign-in; checks in flight
+//! wait).
 //!
 //! Without a line, an attempt that finds a slot free takes it even while others have
 //! waited for seconds, and a waiter that wakes after its pause queues again at the back:

@@ -192,3 +192,43 @@ async fn ipv6_clients_are_limited_by_their_64_network() {
         "another /64 has its own count"
     );
 }
+
+/// An attempt waiting for its own address's slots holds up no attempt for the same
+/// username from another address (sign-ins wait in a line per username and address).
+#[tokio::test]
+async fn a_sign_in_waiting_for_its_address_holds_up_no_other_address() {
+    let app = spawn_app_with(|s| {
+        s.auth.max_failures_per_address = 1;
+        s.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    app.create_user("shared").await;
+    // A check in flight from 198.51.100.7 takes that address's one slot.
+    app.sql(
+        "INSERT INTO login_failures (username_key, client_address, pending) \
+         VALUES ('someone', '198.51.100.7', true)",
+    )
+    .await;
+    let waiting = tokio::spawn({
+        let app_url = app.url("/login");
+        async move {
+            reqwest::Client::new()
+                .post(app_url)
+                .header("Accept", "application/json")
+                .header("X-Forwarded-For", "198.51.100.7")
+                .json(&json!({"username": "shared", "password": PASSWORD}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }
+    });
+
+    let elsewhere = attempt(&app, "shared", PASSWORD, Some("198.51.100.8")).await;
+
+    assert_eq!(elsewhere.status().as_u16(), 200);
+    assert!(
+        !waiting.is_finished(),
+        "the attempt from the full address still waits for a slot"
+    );
+    waiting.abort();
+}
